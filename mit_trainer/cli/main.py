@@ -1,0 +1,68 @@
+"""The ``mit-trainer`` entry point: starts the desktop app or runs a subcommand.
+
+Every subcommand lives in its own module under :mod:`mit_trainer.cli` and exposes
+``register(subparsers)``; the handler it sets returns an exit status. Errors the
+user can fix are raised as :class:`CliError` and printed as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from mit_trainer.cli.errors import CliError
+
+#: Subcommand modules, in the order they appear in ``--help``.
+SUBCOMMAND_MODULES = (
+    "gui",
+    "phrases",
+    "synth",
+    "analyze",
+    "bench",
+    "audio",
+    "record",
+    "demo",
+    "export",
+    "patients",
+    "sessions",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mit-trainer",
+        description="Melodic Intonation Therapy trainer. Without a subcommand, starts the desktop app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        module = importlib.import_module(f"mit_trainer.cli.{name}_cmd")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list:
+        args_list = ["gui"]
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except CliError as exc:
+        print(f"mit-trainer: error: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("mit-trainer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -76,6 +76,7 @@ class PhraseSet:
     defaults: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     path: Path | None = field(default=None, compare=False)
     sha256: str | None = field(default=None, compare=False)  # hash of the canonical text
+    extras: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # top-level x- keys
 
     def get(self, phrase_id: str) -> Phrase:
         for p in self.phrases:

@@ -1,0 +1,252 @@
+"""Phrase-set files (format ``mit-phrases/1``, DESIGN.md §3): parsing, validation, canonical saving.
+
+Therapists write these YAML files by hand, so validation reports *every* problem at once, each with
+file, line and field (:class:`PhraseIssue`). The YAML is read with PyYAML's safe composer, whose nodes
+carry line numbers; plain scalars in text fields are taken as written, so ``text: No`` is the word
+"No", not the boolean false. Missing ``syllables``/``pattern`` are derived from English text by
+:mod:`mit_trainer.core.syllabify` (the H/L rule is documented there); other languages must give them.
+
+The canonical text (:func:`dump_phrase_set`) has a fixed key order and explicit syllables, pattern,
+beats and trained flag; loading it gives an equal :class:`PhraseSet`, and its SHA-256 identifies the
+set in session logs (:func:`phrase_set_sha256`). Comments are not kept by canonical saving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mit_trainer.core.phrase_validation import CATEGORIES, FORMAT, PhraseIssue, read_phrase_set
+from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
+
+__all__ = [
+    "CATEGORIES",
+    "FORMAT",
+    "PhraseIssue",
+    "PhraseSetError",
+    "dump_phrase_set",
+    "load_phrase_set",
+    "load_phrase_sets",
+    "parse_phrase_set",
+    "phrase_set_sha256",
+    "save_phrase_set",
+    "shipped_phrases_dir",
+    "validate_phrase_file",
+]
+
+
+class PhraseSetError(ValueError):
+    """A phrase-set file has errors; ``issues`` lists all of them (warnings included)."""
+
+    def __init__(self, issues: list[PhraseIssue]) -> None:
+        self.issues = issues
+        errors = [i for i in issues if i.severity == "error"]
+        shown = "; ".join(str(i) for i in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"{len(errors)} error(s): {shown}{more}")
+
+
+def phrase_set_sha256(ps: PhraseSet) -> str:
+    """SHA-256 (hex) of the canonical text of ``ps``."""
+    return hashlib.sha256(dump_phrase_set(ps).encode("utf-8")).hexdigest()
+
+
+def parse_phrase_set(text: str, *, source: str = "<string>") -> tuple[PhraseSet | None, list[PhraseIssue]]:
+    """Parse and validate the text of a phrase-set file.
+
+    Returns the set (None when there is any error) and every issue found, sorted by line.
+    """
+    ps, issues = read_phrase_set(text, source=source)
+    issues.sort(key=lambda i: i.line or 0)
+    if ps is None or any(i.severity == "error" for i in issues):
+        return None, issues
+    return dataclasses.replace(ps, sha256=phrase_set_sha256(ps)), issues
+
+
+def validate_phrase_file(path: str | os.PathLike[str]) -> tuple[PhraseSet | None, list[PhraseIssue]]:
+    """Read and validate one file; unreadable files give a single error issue."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [PhraseIssue(str(p), None, None, "no such file")]
+    except IsADirectoryError:
+        return None, [PhraseIssue(str(p), None, None, "is a folder, not a phrase-set file")]
+    except UnicodeDecodeError as exc:
+        return None, [PhraseIssue(str(p), None, None, f"not UTF-8 text (byte {exc.start})")]
+    except OSError as exc:
+        return None, [PhraseIssue(str(p), None, None, f"cannot read: {exc.strerror or exc}")]
+    ps, issues = parse_phrase_set(text, source=str(p))
+    if ps is not None:
+        ps = dataclasses.replace(ps, path=p)
+    return ps, issues
+
+
+def load_phrase_set(path: str | os.PathLike[str]) -> PhraseSet:
+    """Load one file; raises :class:`PhraseSetError` if it has any error (warnings are allowed)."""
+    ps, issues = validate_phrase_file(path)
+    if ps is None:
+        raise PhraseSetError(issues)
+    return ps
+
+
+def phrase_files(path_or_dir: str | os.PathLike[str]) -> list[Path]:
+    """The phrase-set files named by a path: the file itself, or a folder's ``*.yaml``/``*.yml``, sorted."""
+    p = Path(path_or_dir)
+    if p.is_dir():
+        return sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file())
+    return [p]
+
+
+def load_phrase_sets(path_or_dir: str | os.PathLike[str]) -> list[PhraseSet]:
+    """Load a file or every ``*.yaml`` file of a folder; all errors of all files in one exception."""
+    files = phrase_files(path_or_dir)
+    if not files:
+        raise PhraseSetError([PhraseIssue(str(path_or_dir), None, None, "no *.yaml phrase-set files here")])
+    sets: list[PhraseSet] = []
+    issues: list[PhraseIssue] = []
+    for f in files:
+        ps, found = validate_phrase_file(f)
+        issues.extend(found)
+        if ps is not None:
+            sets.append(ps)
+    if any(i.severity == "error" for i in issues):
+        raise PhraseSetError(issues)
+    return sets
+
+
+def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str]) -> Path:
+    """Write the canonical text atomically (temporary file in the same folder, then rename)."""
+    target = Path(path)
+    text = dump_phrase_set(ps)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def shipped_phrases_dir() -> Path:
+    """The shipped ``phrases/`` folder (env var ``MIT_TRAINER_PHRASES`` overrides)."""
+    override = os.environ.get("MIT_TRAINER_PHRASES")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parents[1]
+    repo = package.parent / "phrases"
+    if repo.is_dir():
+        return repo
+    return package / "data" / "phrases"
+
+
+def matched_twin_issues(sets: Iterable[PhraseSet]) -> list[PhraseIssue]:
+    """Check ``x-matches`` of untrained phrases across sets: the twin exists, same count and pattern."""
+    all_sets = list(sets)
+    by_id = {p.id: p for ps in all_sets for p in ps.phrases if p.trained}
+    issues: list[PhraseIssue] = []
+    for ps in all_sets:
+        src = str(ps.path) if ps.path else ps.name
+        for p in ps.phrases:
+            twin_id = p.extras.get("x-matches")
+            if twin_id is None:
+                continue
+            twin = by_id.get(str(twin_id))
+            if twin is None:
+                close = difflib.get_close_matches(str(twin_id), list(by_id), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                msg = f"no trained phrase '{twin_id}' in the sets checked together{hint}"
+            elif (twin.n_syllables, twin.pattern) != (p.n_syllables, p.pattern):
+                msg = (
+                    f"'{p.id}' is {p.n_syllables} syllables {''.join(p.pattern)} but its twin '{twin.id}' is "
+                    f"{twin.n_syllables} syllables {''.join(twin.pattern)}"
+                )
+            else:
+                continue
+            issues.append(PhraseIssue(src, p.line, f"{p.id}.x-matches", msg, "warning"))
+    return issues
+
+
+def level_range_ok(phrase: Phrase) -> bool:
+    """True when the phrase's syllable count is within its level's range (PROTOCOL.md §2)."""
+    lo, hi = LEVEL_SYLLABLE_RANGE.get(phrase.level, (0, 10**6))
+    return lo <= phrase.n_syllables <= hi
+
+
+# --- canonical text -------------------------------------------------------------------------------
+
+_UNSAFE_ANYWHERE = re.compile(r"[,\[\]{}\n\t\r]|: |:$| #|\s$")
+_UNSAFE_START = re.compile(r"^[-?:,\[\]{}#&*!|>'\"%@`\s]")
+
+
+def _scalar(value: Any) -> str:
+    """One YAML scalar: plain when that reads back as the same string, else double-quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return _number(value)
+    text = str(value)
+    if (
+        text
+        and not _UNSAFE_ANYWHERE.search(text)
+        and not _UNSAFE_START.match(text)
+        and yaml.safe_load(text) == text
+    ):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def dump_phrase_set(ps: PhraseSet) -> str:
+    """The canonical YAML text of ``ps``: fixed key order, explicit syllables, pattern, beats, trained."""
+    lines = [f"format: {FORMAT}", f"name: {_scalar(ps.name)}", f"language: {_scalar(ps.language)}"]
+    if ps.defaults:
+        lines.append(f"defaults: {_flow(ps.defaults)}")
+    lines.extend(f"{_scalar(k)}: {_flow(v)}" for k, v in ps.extras.items())
+    lines.append("phrases:" if ps.phrases else "phrases: []")
+    for p in ps.phrases:
+        lines.append(f"  - id: {_scalar(p.id)}")
+        fields: list[tuple[str, Any]] = [
+            ("text", p.text),
+            ("level", p.level),
+            ("syllables", list(p.syllables)),
+            ("pattern", list(p.pattern)),
+            ("beats", list(p.beats)),
+        ]
+        if p.probe is not None:
+            fields.append(("probe", p.probe))
+        if p.category is not None:
+            fields.append(("category", p.category))
+        fields.append(("trained", p.trained))
+        fields.extend(p.extras.items())
+        lines.extend(f"    {_scalar(k)}: {_flow(v)}" for k, v in fields)
+    return "\n".join(lines) + "\n"

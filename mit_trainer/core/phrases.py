@@ -37,6 +37,7 @@ __all__ = [
     "dump_phrase_set",
     "load_phrase_set",
     "load_phrase_sets",
+    "matched_twin_issues",
     "parse_phrase_set",
     "phrase_set_sha256",
     "save_phrase_set",

@@ -48,17 +48,31 @@ FUNCTION_WORDS: frozenset[str] = frozenset(
     it its itself we us our ours ourselves they them their theirs themselves
     i'm i've i'll i'd you're you've you'll you'd he's he'll he'd she's she'll she'd it's it'll
     we're we've we'll we'd they're they've they'll they'd let's that's there's
-    am is are was were be been being do does did have has had having
+    am is are was were be been being do does did have has had
     will would shall should can could may might must
     to of in on at for with from by about into onto as than
-    and or but if so because that
+    and or but if so because
     some any
     """.split()  # noqa: SIM905
 )
 
 #: Question words: H only when a phrase has no content word ("How are you").
 QUESTION_WORDS: frozenset[str] = frozenset(
-    ("what", "where", "who", "whom", "whose", "how", "why", "when", "which")
+    (
+        "what",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "why",
+        "when",
+        "which",
+        "what's",
+        "where's",
+        "who's",
+        "how's",
+    )
 )
 
 _VOWELS = "aeiouy"

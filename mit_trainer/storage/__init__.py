@@ -1,1 +1,72 @@
-"""MIT Trainer storage."""
+"""Session store: therapists, patients, sessions, append-only attempts, assessments, events.
+
+SQLAlchemy 2 models with Alembic migrations; SQLite in the user data folder by default, PostgreSQL
+by URL. Use :func:`open_store` and the frozen records of :mod:`mit_trainer.storage.records`.
+"""
+
+from mit_trainer.storage.deletion import DeletionReport
+from mit_trainer.storage.errors import (
+    BadDatabaseUrl,
+    DatabaseUnreachable,
+    DuplicatePatientCode,
+    InvalidValue,
+    StoreError,
+    UnknownPatient,
+    UnknownRecord,
+)
+from mit_trainer.storage.from_analysis import (
+    attempt_from_analysis,
+    scores_from_analysis,
+    syllables_from_analysis,
+)
+from mit_trainer.storage.records import (
+    Assessment,
+    Attempt,
+    AttemptInput,
+    AutoScores,
+    Consents,
+    Event,
+    HistoryEntry,
+    Patient,
+    PatientIdentity,
+    PatientSettings,
+    SessionRecord,
+    SessionSummary,
+    Syllable,
+    Tap,
+    Therapist,
+    TherapistScore,
+)
+from mit_trainer.storage.store import Store, open_store
+
+__all__ = [
+    "Assessment",
+    "Attempt",
+    "AttemptInput",
+    "AutoScores",
+    "BadDatabaseUrl",
+    "Consents",
+    "DatabaseUnreachable",
+    "DeletionReport",
+    "DuplicatePatientCode",
+    "Event",
+    "HistoryEntry",
+    "InvalidValue",
+    "Patient",
+    "PatientIdentity",
+    "PatientSettings",
+    "SessionRecord",
+    "SessionSummary",
+    "Store",
+    "StoreError",
+    "Syllable",
+    "Tap",
+    "Therapist",
+    "TherapistScore",
+    "UnknownPatient",
+    "UnknownRecord",
+    "attempt_from_analysis",
+    "open_store",
+    "scores_from_analysis",
+    "syllables_from_analysis",
+]

@@ -1,0 +1,117 @@
+"""Deleting a patient on request: rows, recordings, and any readable trace in the database files.
+
+Rows go in one ``DELETE`` (foreign keys cascade to identity, settings, sessions, attempts,
+syllables, taps, therapist scores, assessments and events). Then the recording files and the
+patient's recordings folder are removed. On SQLite, ``secure_delete`` has already zeroed the freed
+content; the WAL is checkpointed and truncated, the file is rebuilt with ``VACUUM`` (temporary
+data kept in memory) and the WAL truncated again, so neither the database file nor ``-wal``/``-shm``
+hold the patient's strings. On PostgreSQL the affected tables are rewritten with ``VACUUM FULL``;
+the server's own write-ahead log segments keep old data until the server recycles them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, text
+
+from mit_trainer.storage.base import StoreBase
+from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow
+
+_PATIENT_TABLES = (
+    "patients",
+    "patient_identity",
+    "patient_settings",
+    "sessions",
+    "attempts",
+    "syllables",
+    "taps",
+    "therapist_scores",
+    "assessments",
+    "events",
+)
+
+
+@dataclass(frozen=True)
+class DeletionReport:
+    code: str
+    sessions_deleted: int
+    attempts_deleted: int
+    files_removed: int
+    scrubbed: bool  # True when the database files were compacted with nothing left behind
+    warnings: tuple[str, ...] = ()
+
+
+class DeletionMixin(StoreBase):
+    def delete_patient(self, patient_id: int) -> DeletionReport:
+        """Remove a patient's rows and recordings and scrub the database files (see module doc)."""
+        warnings: list[str] = []
+        with self._tx() as orm:
+            patient = self._patient_row(orm, patient_id)
+            code, key = patient.code, patient.recordings_key
+            session_ids = list(orm.scalars(select(SessionRow.id).where(SessionRow.patient_id == patient_id)))
+            audio = list(
+                orm.scalars(
+                    select(AttemptRow.audio_path)
+                    .join(SessionRow, SessionRow.id == AttemptRow.session_id)
+                    .where(SessionRow.patient_id == patient_id, AttemptRow.audio_path.is_not(None))
+                )
+            )
+            n_attempts = len(
+                list(orm.scalars(select(AttemptRow.id).where(AttemptRow.session_id.in_(session_ids))))
+            )
+            orm.execute(delete(PatientRow).where(PatientRow.id == patient_id))
+        files_removed = 0
+        for rel in audio:
+            if rel is None:
+                continue
+            file = self.resolve_audio(rel)
+            try:
+                file.unlink()
+                files_removed += 1
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                warnings.append(f"could not remove {file}: {exc}")
+        folder = self._recordings_dir / key
+        if folder.exists():
+            files_removed += sum(1 for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
+            if folder.exists():
+                warnings.append(f"could not remove folder {folder}")
+        scrubbed = self._scrub(warnings)
+        return DeletionReport(
+            code=code,
+            sessions_deleted=len(session_ids),
+            attempts_deleted=n_attempts,
+            files_removed=files_removed,
+            scrubbed=scrubbed,
+            warnings=tuple(warnings),
+        )
+
+    def _scrub(self, warnings: list[str]) -> bool:
+        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not self.is_sqlite:
+                for table in _PATIENT_TABLES:
+                    conn.exec_driver_sql(f"VACUUM FULL {table}")
+                return True
+            ok = True
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+            conn.exec_driver_sql("VACUUM")
+            busy2 = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+            if busy or busy2:
+                ok = False
+                warnings.append("another connection kept the write-ahead log busy; close it and delete again")
+            return ok
+
+    def check_integrity(self) -> list[str]:
+        """SQLite ``PRAGMA integrity_check`` lines (``["ok"]`` when sound); PostgreSQL: ``["ok"]``
+        when the server answers."""
+        with self._engine.connect() as conn:
+            if self.is_sqlite:
+                return [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            conn.execute(text("SELECT 1"))
+            return ["ok"]

@@ -1,0 +1,149 @@
+"""Opening a database: URL or path resolution, SQLite pragmas, and schema migrations.
+
+``None`` means the default SQLite file in the user data folder, a path means a SQLite file
+there (a folder means ``<folder>/mit-trainer.sqlite3``), a ``postgresql://`` or
+``postgresql+psycopg://`` URL means a PostgreSQL server.
+
+SQLite runs with ``journal_mode=WAL`` (readers never block the writer), ``foreign_keys=ON``
+(cascades and references are enforced), ``secure_delete=ON`` (deleted content is overwritten
+with zeros) and ``synchronous=FULL``: in WAL mode NORMAL already survives a crash of the
+process, but a power cut may lose the last commits; FULL syncs the WAL on every commit, which
+costs a few milliseconds per attempt (one commit every several seconds), a price worth paying
+for clinical records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from mit_trainer.storage import paths
+from mit_trainer.storage.errors import BadDatabaseUrl
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the store lives: a SQLAlchemy URL and, for SQLite, the database file."""
+
+    url: URL
+    sqlite_path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlite_path is not None
+
+    def display(self) -> str:
+        """A printable name without any password."""
+        if self.sqlite_path is not None:
+            return str(self.sqlite_path)
+        return self.url.render_as_string(hide_password=True)
+
+
+def resolve_target(url_or_path: str | Path | None) -> Target:
+    """Turn the ``--db`` argument into a :class:`Target`; raises :class:`BadDatabaseUrl`."""
+    if url_or_path is None:
+        return _sqlite_target(paths.default_db_path())
+    if isinstance(url_or_path, Path) or "://" not in url_or_path:
+        text = str(url_or_path).strip()
+        if not text:
+            raise BadDatabaseUrl("empty database path")
+        return _sqlite_target(Path(text).expanduser())
+    try:
+        url = make_url(url_or_path)
+    except ArgumentError as exc:
+        raise BadDatabaseUrl(f"not a database URL: {url_or_path!r}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise BadDatabaseUrl("an in-memory SQLite database cannot keep recordings; give a file")
+        return _sqlite_target(Path(url.database).expanduser())
+    if backend == "postgresql":
+        if url.get_driver_name() != "psycopg":
+            url = url.set(drivername="postgresql+psycopg")
+        return Target(url=url, sqlite_path=None)
+    raise BadDatabaseUrl(f"unsupported database {backend!r}: give a file path or a postgresql+psycopg:// URL")
+
+
+def _sqlite_target(path: Path) -> Target:
+    if path.is_dir():
+        path = path / paths.DB_FILENAME
+    path = path.absolute()
+    return Target(url=URL.create("sqlite+pysqlite", database=str(path)), sqlite_path=path)
+
+
+def create_store_engine(target: Target) -> Engine:
+    """A SQLAlchemy engine for ``target``; SQLite connections get the pragmas above."""
+    if target.sqlite_path is not None:
+        target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(target.url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    try:
+        return create_engine(target.url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    except (NoSuchModuleError, ImportError) as exc:  # pragma: no cover - psycopg missing
+        raise BadDatabaseUrl(f"PostgreSQL driver not installed: {exc}") from exc
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _alembic_config(connection: Any = None) -> Config:
+    cfg = Config()
+    location = resources.files("mit_trainer.storage") / "migrations"
+    cfg.set_main_option("script_location", str(location))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (``head`` by default) in one transaction."""
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Revert migrations down to ``revision`` (``base`` removes every table)."""
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of MIT Trainer knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}

@@ -1,0 +1,319 @@
+"""The phrase-set editor: browse sets and phrases, edit one phrase, validate live, play, save, import/export.
+
+Editing works on a list of frozen :class:`Phrase` values; each edit replaces the current phrase. The
+live validation runs the project's own parser on the canonical text of the edited set
+(``parse_phrase_set(dump_phrase_set(...))``), so the messages are exactly what the command line and
+the session would report. Saving writes the canonical YAML atomically (``save_phrase_set``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mit_trainer.core.phrases import (
+    CATEGORIES,
+    dump_phrase_set,
+    parse_phrase_set,
+    save_phrase_set,
+    validate_phrase_file,
+)
+from mit_trainer.core.records import Phrase, PhraseSet
+from mit_trainer.gui.editor.syllable_chips import SyllableChips
+
+
+def split_syllables(text: str) -> tuple[str, ...]:
+    """Syllables typed as ``thank you`` or ``good-bye`` or ``to·day``."""
+    for sep in ("-", "·", "|"):
+        text = text.replace(sep, " ")
+    return tuple(s for s in text.split() if s)
+
+
+def parse_beats(text: str, n: int) -> tuple[float, ...] | None:
+    """Beats typed as ``2 1 1``; empty means one beat each; None when unreadable."""
+    if not text.strip():
+        return tuple(1.0 for _ in range(n))
+    try:
+        return tuple(float(b) for b in text.replace(",", " ").split())
+    except ValueError:
+        return None
+
+
+class PhraseEditor(QWidget):
+    play_requested = Signal(object)  # Phrase: the main window renders and plays it
+    saved = Signal(object)  # Path
+
+    def __init__(self, *, folders: Callable[[], list[Path]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Phrase-set editor")
+        self._folders = folders
+        self.phrase_set: PhraseSet | None = None
+        self.phrases: list[Phrase] = []
+        self._loading = False
+        self.set_list = QListWidget()
+        self.set_list.setAccessibleName("Phrase sets")
+        self.set_list.currentRowChanged.connect(self._open_set_row)
+        self.phrase_list = QListWidget()
+        self.phrase_list.setAccessibleName("Phrases")
+        self.phrase_list.currentRowChanged.connect(self._show_phrase)
+        self.f_id = QLineEdit()
+        self.f_text = QLineEdit()
+        self.f_syll = QLineEdit()
+        self.f_syll.setPlaceholderText("syllables, e.g. good-bye or thank you")
+        self.chips = SyllableChips()
+        self.chips.pattern_changed.connect(lambda _p: self._edited())
+        self.f_beats = QLineEdit()
+        self.f_beats.setPlaceholderText("e.g. 2 1 (empty: one beat each)")
+        self.f_probe = QLineEdit()
+        self.f_level = QSpinBox()
+        self.f_level.setRange(1, 3)
+        self.f_category = QComboBox()
+        self.f_category.setEditable(True)
+        self.f_category.addItems(["", *CATEGORIES])
+        self.f_trained = QCheckBox("Trained (untick for an untrained generalisation probe)")
+        form = QFormLayout()
+        for label, w, name in (
+            ("&Id", self.f_id, "Phrase id"),
+            ("&Text", self.f_text, "Phrase text"),
+            ("S&yllables", self.f_syll, "Syllables"),
+            ("H/L (click)", self.chips, "Syllable tones"),
+            ("&Beats", self.f_beats, "Beats per syllable"),
+            ("P&robe question", self.f_probe, "Probe question"),
+            ("&Level", self.f_level, "Level"),
+            ("&Category", self.f_category, "Category"),
+            ("", self.f_trained, "Trained"),
+        ):
+            w.setAccessibleName(name)
+            form.addRow(label, w)
+        for w in (self.f_id, self.f_text, self.f_syll, self.f_beats, self.f_probe):
+            w.textEdited.connect(lambda _t: self._edited())
+        self.f_syll.textEdited.connect(lambda _t: self._syllables_edited())
+        self.f_level.valueChanged.connect(lambda _v: self._edited())
+        self.f_category.currentTextChanged.connect(lambda _t: self._edited())
+        self.f_trained.toggled.connect(lambda _b: self._edited())
+        self.messages = QLabel()
+        self.messages.setAccessibleName("Validation messages")
+        self.messages.setWordWrap(True)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for i, (key, text, slot) in enumerate(
+            (
+                ("new", "&New phrase", self.new_phrase),
+                ("delete", "&Delete phrase", self.delete_phrase),
+                ("play", "&Play model", self._play),
+                ("save", "&Save", self.save),
+                ("import", "I&mport…", self._import),
+                ("export", "E&xport…", self._export),
+            )
+        ):
+            b = QPushButton(text)
+            b.setAccessibleName(text.replace("&", "").rstrip("…"))
+            b.clicked.connect(slot)
+            self.buttons[key] = b
+            grid.addWidget(b, i // 3, i % 3)
+        lists = QVBoxLayout()
+        lists.addWidget(QLabel("Phrase sets"))
+        lists.addWidget(self.set_list, 1)
+        lists.addWidget(QLabel("Phrases"))
+        lists.addWidget(self.phrase_list, 2)
+        detail = QGroupBox("Phrase")
+        dl = QVBoxLayout(detail)
+        dl.addLayout(form)
+        dl.addLayout(grid)
+        dl.addWidget(QLabel("Checks"))
+        dl.addWidget(self.messages)
+        dl.addStretch(1)
+        outer = QHBoxLayout(self)
+        outer.addLayout(lists, 1)
+        outer.addWidget(detail, 2)
+
+    # --- sets ---------------------------------------------------------------------------------------
+    def reload_sets(self) -> None:
+        self.set_list.blockSignals(True)
+        self.set_list.clear()
+        self._paths: list[Path] = []
+        for folder in self._folders():
+            if folder.is_dir():
+                for path in sorted(folder.glob("*.y*ml")):
+                    self._paths.append(path)
+                    self.set_list.addItem(f"{path.stem}  ({folder.name})")
+        self.set_list.blockSignals(False)
+        if self._paths:
+            self.set_list.setCurrentRow(0)
+
+    def _open_set_row(self, row: int) -> None:
+        if 0 <= row < len(self._paths):
+            self.open_path(self._paths[row])
+
+    def open_path(self, path: Path) -> None:
+        ps, issues = validate_phrase_file(path)
+        if ps is None:
+            self.messages.setText("\n".join(str(i) for i in issues))
+            return
+        self.open_set(ps)
+
+    def open_set(self, ps: PhraseSet) -> None:
+        self.phrase_set = ps
+        self.phrases = list(ps.phrases)
+        self._fill_phrase_list()
+        self.phrase_list.setCurrentRow(0 if self.phrases else -1)
+
+    def _fill_phrase_list(self) -> None:
+        row = self.phrase_list.currentRow()
+        self.phrase_list.blockSignals(True)
+        self.phrase_list.clear()
+        for p in self.phrases:
+            self.phrase_list.addItem(f"L{p.level}  {p.text}  [{''.join(p.pattern)}]")
+        self.phrase_list.blockSignals(False)
+        if 0 <= row < len(self.phrases):
+            self.phrase_list.setCurrentRow(row)
+
+    def current_set(self) -> PhraseSet | None:
+        if self.phrase_set is None:
+            return None
+        return dataclasses.replace(self.phrase_set, phrases=tuple(self.phrases))
+
+    # --- one phrase ----------------------------------------------------------------------------------
+    def current_index(self) -> int:
+        return self.phrase_list.currentRow()
+
+    def _show_phrase(self, row: int) -> None:
+        if not 0 <= row < len(self.phrases):
+            return
+        p = self.phrases[row]
+        self._loading = True
+        self.f_id.setText(p.id)
+        self.f_text.setText(p.text)
+        self.f_syll.setText(" ".join(p.syllables))
+        self.chips.set_syllables(p.syllables, p.pattern)
+        self.f_beats.setText(" ".join(f"{b:g}" for b in p.beats))
+        self.f_probe.setText(p.probe or "")
+        self.f_level.setValue(p.level)
+        self.f_category.setCurrentText(p.category or "")
+        self.f_trained.setChecked(p.trained)
+        self._loading = False
+        self.validate()
+
+    def _syllables_edited(self) -> None:
+        syll = split_syllables(self.f_syll.text())
+        old = self.chips.pattern()
+        self.chips.set_syllables(syll, tuple(old[i] if i < len(old) else "L" for i in range(len(syll))))
+        self._edited()
+
+    def _edited(self) -> None:
+        row = self.current_index()
+        if self._loading or not 0 <= row < len(self.phrases):
+            return
+        old = self.phrases[row]
+        syll = split_syllables(self.f_syll.text())
+        beats = parse_beats(self.f_beats.text(), len(syll))
+        self.phrases[row] = dataclasses.replace(
+            old,
+            id=self.f_id.text().strip(),
+            text=self.f_text.text().strip(),
+            syllables=syll,
+            pattern=self.chips.pattern(),
+            beats=beats if beats is not None else old.beats,
+            probe=self.f_probe.text().strip() or None,
+            level=self.f_level.value(),
+            category=self.f_category.currentText().strip() or None,
+            trained=self.f_trained.isChecked(),
+        )
+        item = self.phrase_list.item(row)
+        if item is not None:
+            p = self.phrases[row]
+            item.setText(f"L{p.level}  {p.text}  [{''.join(p.pattern)}]")
+        self.validate(beats_ok=beats is not None)
+
+    def validate(self, *, beats_ok: bool = True) -> list[Any]:
+        """Run the phrase-set parser on the canonical text of the edited set; show its messages."""
+        ps = self.current_set()
+        if ps is None:
+            return []
+        try:
+            text = dump_phrase_set(ps)
+        except Exception as exc:  # a field the canonical writer cannot express
+            self.messages.setText(f"Cannot write this set: {exc}")
+            return [exc]
+        _parsed, issues = parse_phrase_set(text, source=ps.path.name if ps.path else ps.name)
+        lines = [] if beats_ok else ["Beats: type numbers separated by spaces, e.g. 2 1."]
+        lines += [f"{i.severity}: {i.field + ': ' if i.field else ''}{i.message}" for i in issues]
+        self.messages.setText("\n".join(lines) if lines else "No problems found.")
+        self.buttons["save"].setEnabled(not any(getattr(i, "severity", "") == "error" for i in issues))
+        return list(issues)
+
+    def toggle_tone(self, index: int) -> None:
+        self.chips.toggle(index)
+
+    def new_phrase(self) -> None:
+        if self.phrase_set is None:
+            return
+        n = len(self.phrases) + 1
+        self.phrases.append(
+            Phrase(
+                id=f"new-phrase-{n}",
+                text="Hello",
+                level=1,
+                syllables=("hel", "lo"),
+                pattern=("L", "H"),
+                beats=(1.0, 1.0),
+            )
+        )
+        self._fill_phrase_list()
+        self.phrase_list.setCurrentRow(len(self.phrases) - 1)
+
+    def delete_phrase(self) -> None:
+        row = self.current_index()
+        if 0 <= row < len(self.phrases):
+            del self.phrases[row]
+            self._fill_phrase_list()
+            self.phrase_list.setCurrentRow(min(row, len(self.phrases) - 1))
+            self.validate()
+
+    def _play(self) -> None:
+        row = self.current_index()
+        if 0 <= row < len(self.phrases):
+            self.play_requested.emit(self.phrases[row])
+
+    # --- files ---------------------------------------------------------------------------------------
+    def save(self, path: Path | None = None) -> Path | None:
+        ps = self.current_set()
+        if ps is None:
+            return None
+        target = path or ps.path
+        if target is None:
+            return self._export()
+        written = save_phrase_set(ps, target)
+        self.phrase_set = dataclasses.replace(ps, path=written)
+        self.messages.setText(f"Saved {written.name}.")
+        self.saved.emit(written)
+        return written
+
+    def _import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import a phrase set", "", "Phrase sets (*.yaml *.yml)")
+        if name:
+            self.open_path(Path(name))
+
+    def _export(self) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export the phrase set", "", "Phrase sets (*.yaml)")
+        return self.save(Path(name)) if name else None

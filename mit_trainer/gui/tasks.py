@@ -1,0 +1,91 @@
+"""Background work for the GUI (Anki's ``taskman`` pattern).
+
+A job runs on a worker thread of one of two small pools (database work and analysis work are kept
+apart so a long analysis never delays a save). The job never touches widgets: its result or its
+exception is delivered to ``on_success`` / ``on_failure`` on the GUI thread through a queued signal.
+``TaskRunner.wait_idle`` lets tests and shutdown wait for every job to finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; receives the worker's result through a queued connection."""
+
+    done = Signal(object, object)  # result, exception
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # delivered to on_failure on the GUI thread
+            exc.__dict__.setdefault("_gui_traceback", traceback.format_exc())
+            self._relay.done.emit(None, exc)
+            return
+        self._relay.done.emit(result, None)
+
+
+class TaskRunner(QObject):
+    """Two executors: ``db`` (one thread, keeps writes ordered) and ``analysis`` (one thread)."""
+
+    failed = Signal(str)  # a job failed and nobody handled it: a one-line message for the status bar
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pools = {"db": QThreadPool(self), "analysis": QThreadPool(self)}
+        for pool in self._pools.values():
+            pool.setMaxThreadCount(1)
+        self._relays: set[_Relay] = set()
+
+    def run_in_background(
+        self,
+        fn: Callable[[], T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        *,
+        executor: str = "db",
+    ) -> None:
+        """Run ``fn()`` on ``executor`` ("db" or "analysis"); call back on the GUI thread."""
+        relay = _Relay()
+        self._relays.add(relay)
+
+        @Slot(object, object)
+        def finish(result: Any, exc: BaseException | None) -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if exc is None:
+                if on_success is not None:
+                    on_success(result)
+                return
+            if on_failure is not None:
+                on_failure(exc)
+            else:
+                log.error("background job failed: %s", exc.__dict__.get("_gui_traceback", exc))
+                self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+        relay.done.connect(finish)
+        self._pools[executor].start(_Job(fn, relay))
+
+    def busy(self) -> bool:
+        return bool(self._relays)
+
+    def wait_idle(self, timeout_ms: int = 30000) -> bool:
+        """Block until all pools are idle (shutdown and tests only; never during normal GUI work)."""
+        return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())

@@ -1,0 +1,225 @@
+"""The therapist PIN gate and the idle auto-lock.
+
+PINs are hashed with argon2 (``argon2-cffi``) and kept in the store's therapist record; the GUI never
+stores a PIN. Verification is ~50 ms of deliberate work, so it runs on the database executor.
+:class:`IdleLock` locks the therapist panel after a configurable idle time, but never while a
+recording is running (it re-arms instead), so a session is never interrupted by the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+MIN_PIN_DIGITS = 4
+
+
+def hash_pin(pin: str) -> str:
+    return PasswordHasher().hash(pin)
+
+
+def verify_pin(pin_hash: str | None, pin: str) -> bool:
+    if not pin_hash:
+        return False
+    try:
+        return PasswordHasher().verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def pin_problem(pin: str, repeat: str) -> str | None:
+    """Why a new PIN is unusable, or None."""
+    if not pin.isdigit() or len(pin) < MIN_PIN_DIGITS:
+        return f"A PIN is at least {MIN_PIN_DIGITS} digits."
+    if pin != repeat:
+        return "The two PINs differ."
+    return None
+
+
+class IdleLock(QObject):
+    """Emits :attr:`lock_now` after ``timeout_s`` without keyboard, mouse or touch input.
+
+    ``is_busy()`` is asked when the time is up: while it is true (a recording runs) the lock waits and
+    checks again after another full idle period.
+    """
+
+    lock_now = Signal()
+
+    def __init__(
+        self, *, timeout_s: float, is_busy: Callable[[], bool], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._is_busy = is_busy
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._expired)
+        self.set_timeout_s(timeout_s)
+
+    def set_timeout_s(self, timeout_s: float) -> None:
+        self._timer.setInterval(max(1, int(timeout_s * 1000)))
+
+    def timeout_s(self) -> float:
+        return self._timer.interval() / 1000.0
+
+    def arm(self) -> None:
+        self._timer.start()
+
+    def disarm(self) -> None:
+        self._timer.stop()
+
+    def is_armed(self) -> bool:
+        return self._timer.isActive()
+
+    def poke(self) -> None:
+        """User activity: restart the idle period (if armed)."""
+        if self._timer.isActive():
+            self._timer.start()
+
+    def _expired(self) -> None:
+        if self._is_busy():
+            self._timer.start()
+            return
+        self.lock_now.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseMove,
+            QEvent.Type.Wheel,
+            QEvent.Type.TouchBegin,
+        ):
+            self.poke()
+        return False
+
+
+class LockScreen(QWidget):
+    """Choose a therapist and enter the PIN; or add a therapist with a new PIN.
+
+    ``unlock_requested(therapist, pin)`` and ``create_requested(name, pin)`` are handled by the main
+    window (off the GUI thread); it calls :meth:`show_error` or unlocks.
+    """
+
+    unlock_requested = Signal(object, str)
+    create_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Therapist lock")
+        title = QLabel("MIT Trainer is locked")
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.8)
+        f.setBold(True)
+        title.setFont(f)
+        self.therapist_box = QComboBox()
+        self.therapist_box.setAccessibleName("Therapist")
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setAccessibleName("PIN")
+        self.pin_edit.setPlaceholderText("PIN")
+        self.pin_edit.returnPressed.connect(self._unlock)
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setAccessibleName("Unlock")
+        self.unlock_button.setProperty("primary", True)
+        self.unlock_button.clicked.connect(self._unlock)
+        self.message = QLabel()
+        self.message.setAccessibleName("Lock message")
+        self.message.setWordWrap(True)
+        self.new_name = QLineEdit()
+        self.new_name.setAccessibleName("New therapist name")
+        self.new_pin = QLineEdit()
+        self.new_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_pin.setAccessibleName("New PIN")
+        self.new_pin_repeat = QLineEdit()
+        self.new_pin_repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_pin_repeat.setAccessibleName("Repeat new PIN")
+        self.create_button = QPushButton("&Add therapist")
+        self.create_button.setAccessibleName("Add therapist")
+        self.create_button.clicked.connect(self._create)
+
+        form = QFormLayout()
+        form.addRow("&Therapist", self.therapist_box)
+        form.addRow("&PIN", self.pin_edit)
+        new_form = QFormLayout()
+        new_form.addRow("&Name", self.new_name)
+        new_form.addRow("New P&IN", self.new_pin)
+        new_form.addRow("&Repeat PIN", self.new_pin_repeat)
+        for lay in (form, new_form):
+            for i in range(lay.rowCount()):
+                item = lay.itemAt(i, QFormLayout.ItemRole.LabelRole)
+                field = lay.itemAt(i, QFormLayout.ItemRole.FieldRole)
+                if item and field and isinstance(item.widget(), QLabel):
+                    item.widget().setBuddy(field.widget())
+        box = QVBoxLayout()
+        box.addWidget(title)
+        box.addLayout(form)
+        box.addWidget(self.unlock_button)
+        box.addWidget(self.message)
+        box.addSpacing(24)
+        box.addWidget(QLabel("New therapist"))
+        box.addLayout(new_form)
+        box.addWidget(self.create_button)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(box, 2)
+        outer.addStretch(1)
+        self.setTabOrder(self.therapist_box, self.pin_edit)
+        self.setTabOrder(self.pin_edit, self.unlock_button)
+
+    def set_therapists(self, therapists: list[Any], *, select_id: int | None = None) -> None:
+        self.therapist_box.clear()
+        for t in therapists:
+            self.therapist_box.addItem(t.display_name, t)
+            if t.id == select_id:
+                self.therapist_box.setCurrentIndex(self.therapist_box.count() - 1)
+        if not therapists:
+            self.message.setText("No therapist yet: add one below.")
+            self.new_name.setFocus()
+        else:
+            self.pin_edit.setFocus()
+
+    def show_error(self, text: str) -> None:
+        self.message.setText(text)
+        self.pin_edit.clear()
+        self.pin_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reset(self) -> None:
+        self.pin_edit.clear()
+        self.message.clear()
+        self.new_pin.clear()
+        self.new_pin_repeat.clear()
+
+    def _unlock(self) -> None:
+        therapist = self.therapist_box.currentData()
+        if therapist is None:
+            self.show_error("Choose a therapist first.")
+            return
+        self.unlock_requested.emit(therapist, self.pin_edit.text())
+
+    def _create(self) -> None:
+        name = self.new_name.text().strip()
+        if not name:
+            self.message.setText("Enter the new therapist's name.")
+            return
+        problem = pin_problem(self.new_pin.text(), self.new_pin_repeat.text())
+        if problem:
+            self.message.setText(problem)
+            return
+        self.create_requested.emit(name, self.new_pin.text())
+        self.new_name.clear()
+        self.new_pin.clear()
+        self.new_pin_repeat.clear()

@@ -1,0 +1,195 @@
+"""The therapist's session panel: where the session is, the controls, the analysis, the decisions.
+
+Everything works from the keyboard: M plays the model, S stops the attempt, 1/2/3 score (correct,
+correct after backup, incorrect), O overrides with a reason, N continues, R repeats, K skips,
+E ends the item, B takes a break, P pauses. The panel only calls the :class:`SessionController`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mit_trainer.gui.session_controller import SessionController, vget
+from mit_trainer.gui.theme import LIGHT, Theme
+from mit_trainer.gui.therapist.attempt_view import AttemptView
+
+#: key -> (outcome passed to the session, button text)
+SCORE_KEYS = {
+    "1": ("pass", "1  Correct"),
+    "2": ("pass_after_backup", "2  Correct after backup"),
+    "3": ("fail", "3  Incorrect"),
+}
+OVERRIDE_CHOICES = {"Correct": "pass", "Correct after backup": "pass_after_backup", "Incorrect": "fail"}
+
+
+class SessionPanel(QWidget):
+    end_requested = Signal()  # the main window asks for fatigue and notes, then ends
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None, *, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.setAccessibleName("Session panel")
+        self.c = controller
+        self.status = {k: QLabel("–") for k in ("patient", "level", "step", "try", "cue", "next", "points")}
+        form = QFormLayout()
+        for key, lab in self.status.items():
+            lab.setAccessibleName(key)
+            lab.setWordWrap(True)
+            form.addRow(key.capitalize(), lab)
+        where = QGroupBox("Where we are")
+        where.setLayout(form)
+        self.phrase_label = QLabel()
+        f = self.phrase_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.6)
+        f.setBold(True)
+        self.phrase_label.setFont(f)
+        self.phrase_label.setAccessibleName("Phrase")
+
+        self.buttons: dict[str, QPushButton] = {}
+
+        def button(key: str, text: str, shortcut: str, slot: Any, name: str | None = None) -> QPushButton:
+            b = QPushButton(text)
+            b.setAccessibleName(name or text.replace("&", "").strip())
+            b.setToolTip(f"Shortcut: {shortcut}")
+            b.clicked.connect(slot)
+            QShortcut(
+                QKeySequence(shortcut), self, activated=b.click, context=Qt.ShortcutContext.WindowShortcut
+            )
+            self.buttons[key] = b
+            return b
+
+        play = button("play", "Play model  (M)", "M", self.c.play_model, "Play or replay the model")
+        play.setProperty("primary", True)
+        stop = button("stop", "Stop attempt  (S)", "S", self.c.stop_attempt)
+        self.stop_on_silence = QCheckBox("Stop when the patient has finished")
+        self.stop_on_silence.setAccessibleName("Stop automatically after the response")
+        self.stop_on_silence.setChecked(True)
+        self.stop_on_silence.toggled.connect(lambda on: setattr(self.c, "stop_on_silence", on))
+        attempt = QGroupBox("Attempt")
+        al = QGridLayout(attempt)
+        al.addWidget(play, 0, 0)
+        al.addWidget(stop, 0, 1)
+        al.addWidget(self.stop_on_silence, 1, 0, 1, 2)
+
+        score_box = QGroupBox("Your score (final)")
+        sl = QGridLayout(score_box)
+        for i, (key, (outcome, text)) in enumerate(SCORE_KEYS.items()):
+            sl.addWidget(button(f"score{key}", text, key, lambda _=False, o=outcome: self.c.score(o)), 0, i)
+        sl.addWidget(button("override", "Override with a reason…  (O)", "O", self._override), 1, 0, 1, 3)
+
+        flow = QGroupBox("Then")
+        fl = QGridLayout(flow)
+        fl.addWidget(button("continue", "Continue  (N)", "N", self.c.continue_), 0, 0)
+        fl.addWidget(button("repeat", "Repeat step  (R)", "R", self.c.repeat), 0, 1)
+        fl.addWidget(button("skip", "Skip item  (K)", "K", self.c.skip), 1, 0)
+        fl.addWidget(button("end_item", "End item  (E)", "E", self.c.end_item), 1, 1)
+        fl.addWidget(button("break", "Break…  (B)", "B", self._break), 2, 0)
+        fl.addWidget(button("pause", "Pause / resume  (P)", "P", self.c.toggle_pause), 2, 1)
+        fl.addWidget(
+            button("end", "End session…", "Ctrl+E", self.end_requested.emit, "End session"), 3, 0, 1, 2
+        )
+
+        self.proposal = QGroupBox("Advancement proposal")
+        pl = QHBoxLayout(self.proposal)
+        self.proposal_label = QLabel()
+        self.proposal_label.setWordWrap(True)
+        pl.addWidget(self.proposal_label, 1)
+        pl.addWidget(button("accept", "Accept", "Ctrl+Y", lambda: self.c.decide_advancement(True)))
+        pl.addWidget(button("decline", "Decline", "Ctrl+D", lambda: self.c.decide_advancement(False)))
+        self.proposal.hide()
+
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Session notes")
+        self.notes.setPlaceholderText(
+            "Notes for this session (kept with the session, not exported by default)"
+        )
+        self.notes.setMaximumHeight(90)
+        self.attempt_view = AttemptView(theme=theme)
+
+        left = QVBoxLayout()
+        left.addWidget(self.phrase_label)
+        left.addWidget(where)
+        left.addWidget(attempt)
+        left.addWidget(score_box)
+        left.addWidget(flow)
+        left.addWidget(self.proposal)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.attempt_view, 1)
+        right.addWidget(QLabel("Notes"))
+        right.addWidget(self.notes)
+        outer = QHBoxLayout(self)
+        outer.addLayout(left, 1)
+        outer.addLayout(right, 1)
+
+        self.c.view_changed.connect(self.show_view)
+        self.c.outcome_ready.connect(self._show_outcome)
+        self.c.recording_changed.connect(lambda _on: self._update_enabled())
+        self.c.attempt_started.connect(self.attempt_view.clear)
+        self._update_enabled()
+
+    # --- controller -> panel -------------------------------------------------------------------------
+    def show_view(self, view: Any) -> None:
+        phrase = vget(view, "phrase")
+        self.phrase_label.setText(phrase.text if phrase is not None else "")
+        self.status["patient"].setText(str(vget(view, "patient_code", "–")))
+        self.status["level"].setText(str(vget(view, "level", "–")))
+        step = vget(view, "step_name") or vget(view, "step", "–")
+        self.status["step"].setText(str(step))
+        self.status["try"].setText(f"{vget(view, 'try_number', '–')} of {vget(view, 'tries_allowed', '–')}")
+        self.status["cue"].setText(str(vget(view, "cue", "–")))
+        self.status["next"].setText(str(vget(view, "next", "–")))
+        earned, possible = vget(view, "points_earned"), vget(view, "points_possible")
+        self.status["points"].setText("–" if possible in (None, 0) else f"{earned} of {possible}")
+        proposal = vget(view, "proposal")
+        self.proposal.setVisible(bool(proposal))
+        self.proposal_label.setText(str(proposal or ""))
+        self._update_enabled()
+
+    def _show_outcome(self, outcome: Any) -> None:
+        self.attempt_view.show_outcome(
+            outcome, low_note_hz=self.c.low_note_hz, interval_semitones=self.c.interval_semitones
+        )
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        awaiting = str(vget(self.c.view, "awaiting", "none"))
+        recording = self.c.is_recording()
+        has_session = self.c.session is not None and awaiting != "done"
+        self.buttons["play"].setEnabled(has_session and not recording and awaiting in ("model", "response"))
+        self.buttons["stop"].setEnabled(recording)
+        can_score = has_session and not recording and awaiting == "score"
+        for key in ("score1", "score2", "score3", "override"):
+            self.buttons[key].setEnabled(can_score)
+        for key in ("continue", "repeat", "skip", "end_item", "break"):
+            self.buttons[key].setEnabled(has_session and not recording)
+        self.buttons["end"].setEnabled(self.c.session is not None)
+
+    # --- dialogs -------------------------------------------------------------------------------------
+    def _override(self) -> None:
+        choice, ok = QInputDialog.getItem(self, "Override", "Your score", list(OVERRIDE_CHOICES), 0, False)
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, "Override", "Reason (kept with the attempt)")
+        if ok and reason.strip():
+            self.c.score(OVERRIDE_CHOICES[choice], reason=reason.strip())
+
+    def _break(self) -> None:
+        fatigue, ok = QInputDialog.getInt(self, "Break", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10)
+        if ok:
+            self.c.take_break(fatigue)

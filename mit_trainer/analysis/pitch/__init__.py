@@ -1,0 +1,67 @@
+"""Pitch trackers behind one interface (:class:`PitchTracker`), chosen by name with :func:`get_tracker`.
+
+``DEFAULT_TRACKER`` is the tracker for scoring an attempt (batch), ``LIVE_TRACKER`` the one for the live
+pitch display (streaming, low look-ahead). Both were chosen by measurement (``benchmarks/bench_pitch.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mit_trainer.analysis.pitch.base import (
+    ANALYSIS_RATE_HZ,
+    PitchStream,
+    PitchTracker,
+    VoicingSettings,
+)
+
+TRACKER_NAMES: tuple[str, ...] = (
+    "crepe-tiny",
+    "crepe-small",
+    "crepe-medium",
+    "crepe-full",
+    "swiftf0",
+    "yin",
+    "pyin",
+)
+DEFAULT_TRACKER = "yin"
+LIVE_TRACKER = "yin"
+
+
+def get_tracker(name: str, **options: Any) -> PitchTracker:
+    """A new tracker by name (one of :data:`TRACKER_NAMES`).
+
+    Options: ``voicing`` (:class:`VoicingSettings`) for every tracker; ``hop_s`` for crepe/yin/pyin
+    (default 0.01; SwiftF0's hop is fixed at 16 ms); for CREPE also ``viterbi`` (bool), ``threads`` (int),
+    ``batch_frames`` (int), ``gate`` (bool: skip frames the energy gate rejects, default True).
+    Raises ValueError for an unknown name.
+    """
+    if name == "yin":
+        from mit_trainer.analysis.pitch.classic import YinTracker
+
+        return YinTracker(**options)
+    if name == "pyin":
+        from mit_trainer.analysis.pitch.classic import PyinTracker
+
+        return PyinTracker(**options)
+    if name.startswith("crepe-") and name in TRACKER_NAMES:
+        from mit_trainer.analysis.pitch.crepe import CrepeTracker
+
+        return CrepeTracker(model=name.removeprefix("crepe-"), **options)
+    if name == "swiftf0":
+        from mit_trainer.analysis.pitch.swift import SwiftF0Tracker
+
+        return SwiftF0Tracker(**options)
+    raise ValueError(f"unknown pitch tracker {name!r}; choose one of: {', '.join(TRACKER_NAMES)}")
+
+
+__all__ = [
+    "ANALYSIS_RATE_HZ",
+    "DEFAULT_TRACKER",
+    "LIVE_TRACKER",
+    "TRACKER_NAMES",
+    "PitchStream",
+    "PitchTracker",
+    "VoicingSettings",
+    "get_tracker",
+]

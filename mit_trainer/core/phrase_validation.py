@@ -277,7 +277,7 @@ def _phrase(
     pattern = _pattern(node_of("pattern"), where, r)
     beats = _beats(node_of("beats"), where, r)
     ok = ok and syllables is not False and pattern is not False and beats is not False
-    if text and (syllables is None or pattern is None):
+    if text and syllables is not False and pattern is not False and (syllables is None or pattern is None):
         derived = _derive(text, language, syllables, pattern, node_of("text") or node, where, r)
         if derived is None:
             ok = False

@@ -155,10 +155,11 @@ def shipped_phrases_dir() -> Path:
     return package / "data" / "phrases"
 
 
-def matched_twin_issues(sets: Iterable[PhraseSet]) -> list[PhraseIssue]:
-    """Check ``x-matches`` of untrained phrases across sets: the twin exists, same count and pattern."""
+def matched_twin_issues(sets: Iterable[PhraseSet], reference: Iterable[PhraseSet] = ()) -> list[PhraseIssue]:
+    """Check ``x-matches`` of phrases in ``sets``: the trained twin exists (in ``sets`` or ``reference``)
+    and has the same syllable count and H/L pattern. Returns warnings."""
     all_sets = list(sets)
-    by_id = {p.id: p for ps in all_sets for p in ps.phrases if p.trained}
+    by_id = {p.id: p for ps in [*all_sets, *reference] for p in ps.phrases if p.trained}
     issues: list[PhraseIssue] = []
     for ps in all_sets:
         src = str(ps.path) if ps.path else ps.name
@@ -170,7 +171,7 @@ def matched_twin_issues(sets: Iterable[PhraseSet]) -> list[PhraseIssue]:
             if twin is None:
                 close = difflib.get_close_matches(str(twin_id), list(by_id), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                msg = f"no trained phrase '{twin_id}' in the sets checked together{hint}"
+                msg = f"no trained phrase '{twin_id}' among the sets checked{hint}"
             elif (twin.n_syllables, twin.pattern) != (p.n_syllables, p.pattern):
                 msg = (
                     f"'{p.id}' is {p.n_syllables} syllables {''.join(p.pattern)} but its twin '{twin.id}' is "

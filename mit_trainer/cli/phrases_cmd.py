@@ -1,0 +1,178 @@
+"""``mit-trainer phrases validate|list``: check phrase-set files and show them as a table.
+
+``validate`` prints every problem as ``FILE:LINE: error|warning: FIELD: MESSAGE`` and a summary; the
+exit status is 1 when any file has an error (warnings alone exit 0). Untrained phrases' ``x-matches``
+twins are looked up in the files given and their sibling ``*.yaml`` files. ``list`` prints one aligned
+row per phrase with the stressed syllables in capitals.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mit_trainer.cli.errors import CliError
+from mit_trainer.core.phrases import (
+    PhraseIssue,
+    matched_twin_issues,
+    phrase_files,
+    validate_phrase_file,
+)
+from mit_trainer.core.records import Phrase, PhraseSet
+
+PROBE_WIDTH = 44
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "phrases",
+        help="validate or list phrase-set files (mit-phrases/1 YAML)",
+        description="Phrase-set files (format mit-phrases/1, DESIGN.md §3): check them or list them.",
+    )
+    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
+    psub = parser.add_subparsers(dest="phrases_command", metavar="ACTION")
+
+    p_val = psub.add_parser(
+        "validate",
+        help="check phrase-set files and report every problem with its line",
+        description="Check phrase-set files or folders of *.yaml files. Prints every problem as "
+        "FILE:LINE: error|warning: FIELD: MESSAGE and a summary line. Exit status 1 when there is any "
+        "error, 0 when there are only warnings.",
+    )
+    p_val.add_argument("paths", nargs="+", metavar="PATH", help="phrase-set file(s) or folder(s)")
+    p_val.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p_val.add_argument("-q", "--quiet", action="store_true", help="print errors and the summary only")
+    p_val.set_defaults(handler=_validate)
+
+    p_list = psub.add_parser(
+        "list",
+        help="show the phrases of a file or folder as a table",
+        description="List phrases: id, level, syllables (stressed ones in CAPITALS), H/L pattern, beats, "
+        "trained or untrained, category and probe question.",
+    )
+    p_list.add_argument("path", metavar="PATH", help="a phrase-set file or a folder of them")
+    p_list.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
+    p_list.add_argument("--category", help="only this category")
+    p_list.add_argument("--untrained", action="store_true", help="only untrained (generalisation) phrases")
+    p_list.add_argument("--trained", action="store_true", help="only trained phrases")
+    p_list.set_defaults(handler=_list)
+
+
+def _files(path: str) -> list[Path]:
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{path}: no such file or folder")
+    files = phrase_files(p)
+    if not files:
+        raise CliError(f"{path}: no *.yaml phrase-set files in this folder")
+    return files
+
+
+def _validate(args: argparse.Namespace) -> int:
+    issues: list[PhraseIssue] = []
+    sets: list[PhraseSet] = []
+    n_files = 0
+    for path in args.paths:
+        files = phrase_files(path) if Path(path).exists() else [Path(path)]
+        if not files:
+            issues.append(PhraseIssue(path, None, None, "no *.yaml phrase-set files in this folder"))
+        for f in files:
+            n_files += 1
+            ps, found = validate_phrase_file(f)
+            issues.extend(found)
+            if ps is not None:
+                sets.append(ps)
+    issues.extend(matched_twin_issues(sets, _sibling_sets(sets)))
+    n_err = sum(i.severity == "error" for i in issues)
+    n_warn = len(issues) - n_err
+    for issue in issues:
+        if not (args.quiet and issue.severity == "warning"):
+            print(issue)
+    n_phrases = sum(len(ps.phrases) for ps in sets)
+    print(
+        f"{n_files} file(s), {n_phrases} valid phrase(s): {n_err} error(s), {n_warn} warning(s)"
+        + ("" if n_err else " - OK")
+    )
+    return 1 if n_err or (args.strict and n_warn) else 0
+
+
+def _sibling_sets(sets: list[PhraseSet]) -> list[PhraseSet]:
+    """Valid sets in the folders of ``sets`` that were not given: where x-matches twins may live."""
+    given = {ps.path.resolve() for ps in sets if ps.path}
+    out = []
+    for folder in sorted({p.parent for p in given}):
+        for f in phrase_files(folder):
+            if f.resolve() not in given:
+                ps, _ = validate_phrase_file(f)
+                if ps is not None:
+                    out.append(ps)
+    return out
+
+
+def _list(args: argparse.Namespace) -> int:
+    blocks: list[tuple[PhraseSet, list[Phrase]]] = []
+    for f in _files(args.path):
+        ps, issues = validate_phrase_file(f)
+        if ps is None:
+            errors = [i for i in issues if i.severity == "error"]
+            raise CliError(
+                f"{f} has {len(errors)} error(s), the first: {errors[0]} (run 'mit-trainer phrases validate')"
+            )
+        chosen = [p for p in ps.phrases if _wanted(p, args)]
+        blocks.append((ps, chosen))
+    multi = len(blocks) > 1
+    for k, (ps, phrases) in enumerate(blocks):
+        if multi:
+            print(
+                ("\n" if k else "") + f"== {ps.name} ({ps.path}, {ps.language}, {len(phrases)} phrase(s)) =="
+            )
+        print(format_table(phrases))
+    return 0
+
+
+def _wanted(p: Phrase, args: argparse.Namespace) -> bool:
+    if args.level is not None and p.level != args.level:
+        return False
+    if args.category and p.category != args.category:
+        return False
+    if args.untrained and p.trained:
+        return False
+    return not (args.trained and not p.trained)
+
+
+def stressed_syllables(p: Phrase) -> str:
+    """Syllables joined by '-', H syllables in capitals ('THANK-you')."""
+    return "-".join(s.upper() if t == "H" else s for s, t in zip(p.syllables, p.pattern, strict=True))
+
+
+def _beats(p: Phrase) -> str:
+    if all(b == 1 for b in p.beats):
+        return "-"
+    return " ".join(f"{b:g}" for b in p.beats)
+
+
+def format_table(phrases: list[Phrase]) -> str:
+    """An aligned text table of ``phrases``."""
+    header = ("ID", "LVL", "SYLLABLES", "PATTERN", "BEATS", "TRAINED", "CATEGORY", "PROBE")
+    rows = [header]
+    for p in phrases:
+        probe = p.probe or ""
+        if len(probe) > PROBE_WIDTH:
+            probe = probe[: PROBE_WIDTH - 3].rstrip() + "..."
+        rows.append(
+            (
+                p.id,
+                str(p.level),
+                stressed_syllables(p),
+                "".join(p.pattern),
+                _beats(p),
+                "yes" if p.trained else "no",
+                p.category or "-",
+                probe,
+            )
+        )
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    if not phrases:
+        lines.append("(no phrases)")
+    return "\n".join(lines)

@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "export",
     "patients",
     "sessions",
+    "protocols",
 )
 
 

@@ -26,8 +26,8 @@ Used by the phrase-set loader when a phrase gives no ``syllables`` or ``pattern`
   Examples: "Thank you" → H L; "Good morning" → H H L; "I want water" → L H H L;
   "I love you" → L H L; "How are you" → H L L.
 
-A word the dictionary does not know raises :class:`UnknownWordsError`; the caller then asks for
-explicit ``syllables`` and ``pattern``.
+A word the dictionary does not know, a number written in digits, or an abbreviation in capitals
+("TV") raises :class:`UnknownWordsError`; the caller then asks for explicit ``syllables`` and ``pattern``.
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ def derive_english(text: str) -> Derivation:
     unknown: list[str] = []
     for word in words:
         s = None if any(ch.isdigit() for ch in word) else stresses(word)
-        if not s or len(word.replace("'", "")) < len(s):  # e.g. "TV": spell it out instead
+        abbreviation = len(word) > 1 and word.isupper()  # "TV": letter names, stress unclear
+        if not s or abbreviation or len(word.replace("'", "")) < len(s):
             unknown.append(word)
             s = ()
         stress_of.append(s)

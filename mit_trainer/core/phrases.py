@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -192,7 +193,14 @@ def level_range_ok(phrase: Phrase) -> bool:
 # --- canonical text -------------------------------------------------------------------------------
 
 _UNSAFE_ANYWHERE = re.compile(r"[,\[\]{}\n\t\r]|: |:$| #|\s$")
+_STR_TAG = "tag:yaml.org,2002:str"
 _UNSAFE_START = re.compile(r"^[-?:,\[\]{}#&*!|>'\"%@`\s]")
+
+
+@functools.cache
+def _resolver() -> yaml.resolver.Resolver:
+    """PyYAML's implicit-tag resolver (tells whether a plain scalar would read back as text)."""
+    return yaml.resolver.Resolver()
 
 
 def _scalar(value: Any) -> str:
@@ -208,7 +216,7 @@ def _scalar(value: Any) -> str:
         text
         and not _UNSAFE_ANYWHERE.search(text)
         and not _UNSAFE_START.match(text)
-        and yaml.safe_load(text) == text
+        and _resolver().resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
     ):
         return text
     return json.dumps(text, ensure_ascii=False)

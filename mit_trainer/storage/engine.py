@@ -68,7 +68,7 @@ def resolve_target(url_or_path: str | Path | None) -> Target:
         return _sqlite_target(Path(text).expanduser())
     try:
         url = make_url(url_or_path)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise BadDatabaseUrl(f"not a database URL: {url_or_path!r}") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -76,7 +76,7 @@ def resolve_target(url_or_path: str | Path | None) -> Target:
             raise BadDatabaseUrl("an in-memory SQLite database cannot keep recordings; give a file")
         return _sqlite_target(Path(url.database).expanduser())
     if backend == "postgresql":
-        if url.get_driver_name() != "psycopg":
+        if url.drivername != "postgresql+psycopg":
             url = url.set(drivername="postgresql+psycopg")
         return Target(url=url, sqlite_path=None)
     raise BadDatabaseUrl(f"unsupported database {backend!r}: give a file path or a postgresql+psycopg:// URL")

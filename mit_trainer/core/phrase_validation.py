@@ -272,7 +272,9 @@ def _phrase(
         value = _value(items["level"][1])
         if isinstance(value, bool) or not isinstance(value, int) or value not in LEVEL_SYLLABLE_RANGE:
             r.error(
-                items["level"][1], f"{where}.level", f"must be 1, 2 or 3, not {_shown(items['level'][1])}"
+                items["level"][1],
+                f"{where}.level",
+                f"must be the number 1, 2 or 3 (no quotes), not {_shown(items['level'][1])}",
             )
             ok = False
         else:

@@ -119,6 +119,13 @@ def _hyphenator() -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="en_US")
 
 
+def preload() -> None:
+    """Read the pronouncing dictionary and hyphenation patterns now (about 1 s), e.g. in a worker
+    thread before an editor validates as the user types; otherwise the first derivation pays it."""
+    _cmu_pronunciations()
+    _hyphenator()
+
+
 def words_of(text: str) -> list[str]:
     """The words of ``text`` as written (hyphens and punctuation separate words)."""
     return [m.group(0).replace("’", "'").strip("'") for m in _TOKEN.finditer(text) if m.group(0).strip("'’")]

@@ -50,9 +50,10 @@ CASES = [
     ("- id: a\n  level: 1\n", 5, "a.text", "error", "missing or empty text"),
     ("- id: a\n  text: ''\n  level: 1\n", 6, "a.text", "error", "missing or empty text"),
     ("- id: a\n  text: [Thank, you]\n  level: 1\n", 6, "a.text", "error", "must be text"),
-    ("- id: a\n  text: Thank you\n  level: 0\n", 7, "a.level", "error", "must be 1, 2 or 3"),
-    ("- id: a\n  text: Thank you\n  level: two\n", 7, "a.level", "error", "must be 1, 2 or 3"),
+    ("- id: a\n  text: Thank you\n  level: 0\n", 7, "a.level", "error", "must be the number 1, 2 or 3"),
+    ("- id: a\n  text: Thank you\n  level: two\n", 7, "a.level", "error", "must be the number 1, 2 or 3"),
     ("- id: a\n  text: Thank you\n", 5, "a.level", "error", "missing level"),
+    ("- id: a\n  text: Thank you\n  level: '1'\n", 7, "a.level", "error", "(no quotes), not '1'"),
     (
         "- id: a\n  text: Thank you\n  level: 1\n  syllables: [thank, you]\n  pattern: [H, L, L]\n",
         9,

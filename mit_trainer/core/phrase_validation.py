@@ -64,9 +64,14 @@ def _line(node: yaml.Node | int | None) -> int | None:
     return int(node.start_mark.line) + 1
 
 
-def _value(node: yaml.Node) -> Any:
-    """The Python value of a node (safe constructor; no tags beyond plain YAML types)."""
-    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+def _value(node: yaml.Node, fld: str, r: _Report) -> Any:
+    """The Python value of a node (safe constructor: plain YAML types only; other tags are errors)."""
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        r.error(node, fld, f"unsupported YAML value: {problem}")
+        return None
 
 
 def _loader() -> type[yaml.SafeLoader]:
@@ -178,7 +183,7 @@ def read_phrase_set(text: str, *, source: str) -> tuple[PhraseSet | None, list[P
         r.warning(1, "language", "missing; assuming en")
 
     defaults = _defaults(top["defaults"][1], r) if "defaults" in top else {}
-    extras = {k: _value(v) for k, (_, v) in top.items() if k.startswith("x-")}
+    extras = {k: _value(v, k, r) for k, (_, v) in top.items() if k.startswith("x-")}
 
     phrases: list[Phrase] = []
     if "phrases" not in top:
@@ -210,7 +215,7 @@ def _defaults(node: yaml.Node, r: _Report) -> dict[str, Any]:
     _unknown_keys(items, DEFAULT_KEYS, "defaults", r)
     out: dict[str, Any] = {}
     for key, (_, vnode) in items.items():
-        value = _value(vnode)
+        value = _value(vnode, f"defaults.{key}", r)
         if key.startswith("x-"):
             out[key] = value
         elif not _is_number(value) or value <= 0:
@@ -269,7 +274,7 @@ def _phrase(
         r.error(node, f"{where}.level", "missing level (1, 2 or 3)")
         ok = False
     else:
-        value = _value(items["level"][1])
+        value = _value(items["level"][1], f"{where}.level", r)
         if isinstance(value, bool) or not isinstance(value, int) or value not in LEVEL_SYLLABLE_RANGE:
             r.error(
                 items["level"][1],
@@ -328,7 +333,7 @@ def _phrase(
     probe, category, trained, good = _optional_fields(items, where, r)
     if not ok or not good:
         return None
-    extras = {k: _value(v) for k, (_, v) in items.items() if k.startswith("x-")}
+    extras = {k: _value(v, f"{where}.{k}", r) for k, (_, v) in items.items() if k.startswith("x-")}
     return Phrase(
         id=str(pid),
         text=str(text),
@@ -398,7 +403,7 @@ def _beats(node: yaml.Node | None, where: str, r: _Report) -> tuple[float, ...] 
     out: list[float] = []
     good = True
     for k, item in enumerate(node.value, 1):
-        value = _value(item)
+        value = _value(item, f"{where}.beats", r)
         if not _is_number(value) or value <= 0:
             r.error(item, f"{where}.beats", f"value {k} is {_shown(item)}; beats must be positive numbers")
             good = False
@@ -461,7 +466,7 @@ def _optional_fields(
         )
     trained = True
     if "trained" in items:
-        value = _value(items["trained"][1])
+        value = _value(items["trained"][1], f"{where}.trained", r)
         if not isinstance(value, bool):
             r.error(items["trained"][1], f"{where}.trained", "must be true or false")
             good = False

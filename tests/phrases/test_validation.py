@@ -245,3 +245,12 @@ def test_other_languages_need_explicit_syllables() -> None:
     ok = "- id: merci\n  text: Merci\n  level: 1\n  syllables: [mer, ci]\n  pattern: [L, H]\n"
     ps, issues = parse_phrase_set(_set(ok, head=head))
     assert ps is not None and issues == []
+
+
+def test_python_tags_are_refused_not_executed() -> None:
+    text = _set(
+        GOOD, head=HEAD.replace("phrases:\n", "x-evil: !!python/object/apply:os.system [exit 3]\nphrases:\n")
+    )
+    issue = _only(text)
+    assert (issue.line, issue.field, issue.severity) == (4, "x-evil", "error")
+    assert "unsupported YAML value" in issue.message

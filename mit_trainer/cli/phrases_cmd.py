@@ -120,13 +120,15 @@ def _list(args: argparse.Namespace) -> int:
             )
         chosen = [p for p in ps.phrases if _wanted(p, args)]
         blocks.append((ps, chosen))
-    multi = len(blocks) > 1
-    for k, (ps, phrases) in enumerate(blocks):
-        if multi:
-            print(
-                ("\n" if k else "") + f"== {ps.name} ({ps.path}, {ps.language}, {len(phrases)} phrase(s)) =="
-            )
+    if len(blocks) == 1:
+        print(format_table(blocks[0][1]))
+        return 0
+    shown = [(ps, phrases) for ps, phrases in blocks if phrases]
+    for k, (ps, phrases) in enumerate(shown):
+        print(("\n" if k else "") + f"== {ps.name} ({ps.path}, {ps.language}, {len(phrases)} phrase(s)) ==")
         print(format_table(phrases))
+    if not shown:
+        print("(no phrases match)")
     return 0
 
 

@@ -122,6 +122,7 @@ def test_list_folder_with_filters(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["phrases", "list", str(root / "phrases"), "--level", "2", "--untrained"]) == 0
     out = capsys.readouterr().out
     assert "== Untrained probes" in out and "i-want-a-snack" in out and "call-my-daughter" not in out
+    assert "== Level" not in out  # sets with nothing to show are left out
 
 
 def test_help_exits_0() -> None:

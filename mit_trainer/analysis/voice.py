@@ -257,7 +257,7 @@ def _pitch_modulation(
         vib = p.vibrato_depth_cents * np.sin(2.0 * np.pi * p.vibrato_rate_hz * tc + phase0)
         cents += vib if vibrato_weight is None else vib * vibrato_weight[::hop]
     if p.flutter_cents > 0:
-        noise: FloatArray = rng.standard_normal(m)
+        noise = np.asarray(rng.standard_normal(m), dtype=np.float64)
         width = max(1, round(sr / hop / p.flutter_rate_hz))
         wander = _moving_average(_moving_average(noise, width), width)
         wander = wander - float(np.mean(wander))
@@ -324,60 +324,71 @@ def synthesize_voice(
     voiced = np.isfinite(f0) & (f0 > 0)
     if n == 0:
         return np.zeros(0, dtype=np.float32)
-    if np.nanmax(np.where(voiced, f0, 0.0)) >= 0.5 * sample_rate_hz:
+    if float(np.max(f0, where=voiced, initial=0.0)) >= 0.5 * sample_rate_hz:
         raise ValueError("f0_hz must stay below half the sample rate")
     edges = np.flatnonzero(np.diff(voiced)) + 1  # sample indices where voicing switches on or off
     runs = np.concatenate(([0], edges, [n]))
+    f0 = f0.copy()
     if edges.size:
-        f0 = f0.copy()
         for a, b in itertools.pairwise(runs.tolist()):
             if not voiced[a]:  # hold the neighbouring voiced f0 so the glottal phase runs on smoothly
                 f0[a:b] = f0[b] if b < n else f0[a - 1]
     elif not voiced[0]:
         return np.zeros(n, dtype=np.float32)
-    f0 = np.maximum(f0, _MIN_F0_HZ)
-    f = f0 * _pitch_modulation(
-        f0, None if vibrato_weight is None else np.asarray(vibrato_weight, float), sample_rate_hz, p, gen
-    )
+    np.maximum(f0, _MIN_F0_HZ, out=f0)
+    if amplitude is not None:
+        amplitude = np.asarray(amplitude, dtype=np.float64)
+        if amplitude.shape != (n,):
+            raise ValueError(f"amplitude must have shape ({n},)")
+    weight = None if vibrato_weight is None else np.asarray(vibrato_weight, dtype=np.float64)
 
-    # Glottal source: phase accumulation + table look-up, band-limited closures.
-    dphase = f / sample_rate_hz
+    # Glottal source: phase accumulation + table look-up, band-limited closures. Large temporaries are
+    # reused in place: allocating a fresh array per step costs more than the arithmetic at these sizes.
+    dphase = _pitch_modulation(f0, weight, sample_rate_hz, p, gen)
+    dphase *= f0
+    dphase *= 1.0 / sample_rate_hz
     phase = np.cumsum(dphase)
     phase -= phase[0]
+    blep_idx, blep_val = _closure_bleps(phase, dphase, p)
     period = phase.astype(np.intp)  # phase >= 0, so truncation is floor
-    frac = phase - period
-    deriv_table, flow_table = glottal_tables(p)
-    tidx = (frac * _TABLE_SIZE).astype(np.intp)
+    frac = np.subtract(phase, period, out=dphase)
+    frac *= _TABLE_SIZE
+    tidx = frac.astype(np.intp)
     np.minimum(tidx, _TABLE_SIZE - 1, out=tidx)
-    source = deriv_table[tidx]
-    _blep_closures(source, phase, dphase, p)
+    deriv_table, flow_table = glottal_tables(p)
+    source = deriv_table.astype(np.float32)[tidx]
+    source[blep_idx] += blep_val
+    scratch = np.empty(n, dtype=np.float32)
     if p.shimmer_db > 0:
         gains = 10.0 ** (gen.standard_normal(int(period[-1]) + 1) * (p.shimmer_db / 20.0))
-        source *= gains[period]
+        np.take(gains.astype(np.float32), period, out=scratch)
+        source *= scratch
     if p.breathiness > 0:
         rms = float(np.sqrt(np.mean(deriv_table**2)))
+        gate = ((0.3 + 0.7 * flow_table) * (p.breathiness * rms)).astype(np.float32)
         # A 2**16-sample noise buffer, tiled: aspiration gated by the glottal cycle does not reveal the
         # repetition (>= 1.3 s at 48 kHz) and it saves most of the cost of drawing n normals.
-        noise = np.resize(gen.standard_normal(min(n, 1 << 16), dtype=np.float32), n)
-        source += noise * ((0.3 + 0.7 * flow_table[tidx]) * (p.breathiness * rms))
-
-    env = np.ones(n) if amplitude is None else np.asarray(amplitude, dtype=np.float64).copy()
-    if env.shape != (n,):
-        raise ValueError(f"amplitude must have shape ({n},)")
+        noise = gen.standard_normal(min(n, 1 << 16), dtype=np.float32)
+        np.take(gate, tidx, out=scratch)
+        for start in range(0, n, noise.shape[0]):
+            chunk = scratch[start : start + noise.shape[0]]
+            chunk *= noise[: chunk.shape[0]]
+        source += scratch
+    if amplitude is not None:
+        np.multiply(source, amplitude, out=source, casting="same_kind")
     if edges.size:
-        _voicing_ramps(env, voiced, runs, round(p.onset_ramp_s * sample_rate_hz))
-    source *= env
+        _voicing_ramps(source, voiced, runs, round(p.onset_ramp_s * sample_rate_hz))
 
     out = _formant_filter(source, segments, sample_rate_hz, p)
     if peak is not None:
-        top = float(np.max(np.abs(out)))
+        top = max(float(out.max()), -float(out.min()))
         if top > 0:
             out *= peak / top
-    return out.astype(np.float32)
+    return out
 
 
 def _voicing_ramps(
-    env: FloatArray, voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.intp], ramp: int
+    env: npt.NDArray[np.floating], voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.intp], ramp: int
 ) -> None:
     """Zero ``env`` where unvoiced and ramp it (raised cosine, ``ramp`` samples) into and out of each run."""
     for a, b in itertools.pairwise(runs.tolist()):
@@ -393,14 +404,15 @@ def _voicing_ramps(
                 env[b - k : b] *= rise[::-1]
 
 
-def _blep_closures(source: FloatArray, phase: FloatArray, dphase: FloatArray, p: VoiceParams) -> None:
-    """Replace the naive step at each glottal closure by a polyBLEP (two samples), in place."""
+def _closure_bleps(
+    phase: FloatArray, dphase: FloatArray, p: VoiceParams
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+    """Sample indices and additive corrections that turn each naive step at a glottal closure into a
+    polyBLEP (two samples per closure)."""
     oq, sq = p.open_quotient, p.speed_quotient
-    jump = np.pi / (2.0 * oq / (1.0 + sq))  # derivative goes from -jump to 0 at closure
+    jump = np.pi / (2.0 * oq / (1.0 + sq))  # the derivative goes from -jump to 0 at closure
     first = int(np.floor(phase[0] - oq)) + 1
     closures = np.arange(first, int(np.floor(phase[-1] - oq)) + 1) + oq
-    if closures.size == 0:
-        return
     j = np.searchsorted(phase, closures)
     ok = (j >= 1) & (j < phase.shape[0])
     j, closures = j[ok], closures[ok]
@@ -408,44 +420,49 @@ def _blep_closures(source: FloatArray, phase: FloatArray, dphase: FloatArray, p:
     before = (phase[j - 1] - closures) / dphase[j]
     keep = (after < 1.0) & (before > -1.0)
     j, after, before = j[keep], after[keep], before[keep]
-    source[j] += -jump * 0.5 * (1.0 - after) ** 2
-    source[j - 1] += jump * 0.5 * (before + 1.0) ** 2
+    idx = np.concatenate((j, j - 1))
+    val = np.concatenate((-jump * 0.5 * (1.0 - after) ** 2, jump * 0.5 * (before + 1.0) ** 2))
+    return idx, val.astype(np.float32)
 
 
 def _formant_filter(
-    source: FloatArray, segments: list[tuple[int, int, str]], sr: int, p: VoiceParams
-) -> FloatArray:
+    source: npt.NDArray[np.float32], segments: list[tuple[int, int, str]], sr: int, p: VoiceParams
+) -> npt.NDArray[np.float32]:
     """Filter each vowel segment through its cascade; cross-fade neighbours with raised-cosine weights.
 
     Each segment is filtered from a short pre-roll before its fade-in (state starts at zero there), so the
-    cost is about one pass of the cascade over the signal whatever the number of vowels.
+    cost is about one pass of the cascade over the signal whatever the number of vowels. Filtering runs in
+    float32 (ample for 5 resonators: the error stays below -90 dB of the output).
     """
     n = source.shape[0]
+    cache: dict[str, npt.NDArray[np.float32]] = {}
+
+    def sos_of(v: str) -> npt.NDArray[np.float32]:
+        if v not in cache:
+            cache[v] = vowel_sos(v, sample_rate_hz=sr, params=p).astype(np.float32)
+        return cache[v]
+
     if len(segments) == 1:
-        return np.asarray(sosfilt(vowel_sos(segments[0][2], sample_rate_hz=sr, params=p), source))
+        return np.asarray(sosfilt(sos_of(segments[0][2]), source), dtype=np.float32)
     half = max(1, round(p.vowel_transition_s * sr / 2))
     pre = round(0.03 * sr)
-    out = np.zeros(n)
-    cache: dict[str, FloatArray] = {}
+    out = np.zeros(n, dtype=np.float32)
     last = len(segments) - 1
     for i, (a, b, v) in enumerate(segments):
-        sos = cache.setdefault(v, vowel_sos(v, sample_rate_hz=sr, params=p))
         fade_in_start = 0 if i == 0 else max(0, a - half)
         fade_in_stop = 0 if i == 0 else min(n, a + half)
         stop = n if i == last else min(n, b + half)
         start = max(0, fade_in_start - pre)
-        y = sosfilt(sos, source[start:stop])
-        w = np.ones(stop - start)
+        y = np.asarray(sosfilt(sos_of(v), source[start:stop]), dtype=np.float32)
         if i > 0:
-            w[: fade_in_start - start] = 0.0
-            k = fade_in_stop - fade_in_start
-            w[fade_in_start - start : fade_in_stop - start] = _rise(k)
+            y[fade_in_start - start : fade_in_stop - start] *= _rise(fade_in_stop - fade_in_start)
         if i < last:
-            k = stop - max(start, b - half)
-            w[stop - start - k :] *= 1.0 - _rise(k)
-        out[start:stop] += y * w
+            k = stop - max(fade_in_stop, b - half)
+            y[y.shape[0] - k :] *= _rise(k)[::-1]
+        out[fade_in_start:stop] += y[fade_in_start - start :]
     return out
 
 
-def _rise(k: int) -> FloatArray:
-    return np.asarray(0.5 - 0.5 * np.cos(np.pi * (np.arange(k) + 0.5) / max(k, 1)))
+def _rise(k: int) -> npt.NDArray[np.float32]:
+    """A raised-cosine ramp from 0 to 1 over ``k`` samples (midpoint-sampled, so rise + reversed = 1)."""
+    return np.asarray(0.5 - 0.5 * np.cos(np.pi * (np.arange(k) + 0.5) / max(k, 1)), dtype=np.float32)

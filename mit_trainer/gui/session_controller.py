@@ -91,6 +91,12 @@ class SessionController(QObject):
     def is_busy(self) -> bool:
         return self._busy or self.recording is not None
 
+    def set_audio(self, audio: AudioPort | None) -> None:
+        self._audio = audio  # type: ignore[assignment]
+
+    def set_record_dir(self, path: Path) -> None:
+        self._record_dir = path
+
     def attach(self, session: SessionPort | None) -> None:
         self.session = session
         self.outcome = None
@@ -138,6 +144,9 @@ class SessionController(QObject):
         """Render the model (off the GUI thread), then play it and record the patient at once."""
         session = self.session
         if session is None or self.recording is not None or self._busy:
+            return
+        if self._audio is None:
+            self.message.emit("No audio device is available: check the microphone and speaker in Settings.")
             return
         self.outcome = None
         self._run(session.render_model, self._start_attempt, executor="analysis")

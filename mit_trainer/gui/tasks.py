@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class _Relay(QObject):
     """Lives on the GUI thread; receives the worker's result through a queued connection."""
 
-    done = Signal(object, object)  # result, exception
+    done = Signal(object)  # a list [result, exception]; never a bare None (PySide refcount bug)
 
 
 class _Job(QRunnable):
@@ -37,9 +37,9 @@ class _Job(QRunnable):
             result = self._fn()
         except BaseException as exc:  # delivered to on_failure on the GUI thread
             exc.__dict__.setdefault("_gui_traceback", traceback.format_exc())
-            self._relay.done.emit(None, exc)
+            self._relay.done.emit([None, exc])
             return
-        self._relay.done.emit(result, None)
+        self._relay.done.emit([result, None])
 
 
 class TaskRunner(QObject):
@@ -66,8 +66,9 @@ class TaskRunner(QObject):
         relay = _Relay()
         self._relays.add(relay)
 
-        @Slot(object, object)
-        def finish(result: Any, exc: BaseException | None) -> None:
+        @Slot(object)
+        def finish(outcome: list[Any]) -> None:
+            result, exc = outcome
             self._relays.discard(relay)
             relay.deleteLater()
             if exc is None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -164,15 +165,19 @@ class LockScreen(QWidget):
                 field = lay.itemAt(i, QFormLayout.ItemRole.FieldRole)
                 if item and field and isinstance(item.widget(), QLabel):
                     item.widget().setBuddy(field.widget())
+        new_box = QGroupBox("New therapist")
+        new_box.setLayout(new_form)
+        new_form.addRow("", self.create_button)
         box = QVBoxLayout()
+        box.addStretch(1)
         box.addWidget(title)
+        box.addSpacing(12)
         box.addLayout(form)
         box.addWidget(self.unlock_button)
         box.addWidget(self.message)
         box.addSpacing(24)
-        box.addWidget(QLabel("New therapist"))
-        box.addLayout(new_form)
-        box.addWidget(self.create_button)
+        box.addWidget(new_box)
+        box.addStretch(2)
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         outer.addLayout(box, 2)

@@ -1,0 +1,134 @@
+"""Builds the desktop trainer: services constructed once here and passed to the windows.
+
+:func:`build` creates the task runner, opens the store (in the background, so the window shows at
+once), the audio engine, the patient model and window, the session controller and the main window
+with its panels. :func:`run` starts the event loop. Heavy modules (analysis, CREPE) are imported only
+when first needed, so the main window is usable within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+from mit_trainer.gui import wiring
+from mit_trainer.gui.main_window import MainWindow
+from mit_trainer.gui.patient.model import PatientScreenModel
+from mit_trainer.gui.patient.window import PatientWindow
+from mit_trainer.gui.session_controller import SessionController
+from mit_trainer.gui.settings_store import GuiSettings, load_settings, save_settings
+from mit_trainer.gui.tasks import TaskRunner
+from mit_trainer.gui.theme import THEMES, apply_theme
+from mit_trainer.gui.therapist.lock import IdleLock
+
+log = logging.getLogger(__name__)
+
+
+class Services(QObject):
+    """Everything the panels share; built once by :func:`build`."""
+
+    def __init__(self, app: QApplication, settings: GuiSettings, *, db: str | None, audio: Any) -> None:
+        super().__init__()
+        self.app = app
+        self.settings = settings
+        self.db = db
+        self.store: Any = None
+        self.therapist: Any = None
+        self.audio = audio
+        self.tasks = TaskRunner(self)
+        self.theme = THEMES.get(settings.theme, THEMES["light"])
+        self.patient_model = PatientScreenModel()
+        self.patient_window = PatientWindow(self.patient_model, theme=self.theme, tap_side=settings.tap_side)
+        self.controller = SessionController(
+            tasks=self.tasks,
+            audio=audio,
+            patient=self.patient_model,
+            stream_factory=wiring.live_stream,
+            record_dir=wiring.scratch_recordings_dir(),
+            parent=self,
+        )
+        self.patient_window.tapped.connect(self.controller.mark_tap)
+        self.patient_model.on_pause_requested(self.controller.toggle_pause)
+        self.idle_lock = IdleLock(
+            timeout_s=settings.auto_lock_min * 60.0, is_busy=self.controller.is_recording
+        )
+        app.installEventFilter(self.idle_lock)
+        self._shut = False
+
+    def set_audio(self, audio: Any) -> None:
+        self.audio = audio
+        self.controller.set_audio(audio)
+
+    def update_settings(self, settings: GuiSettings) -> None:
+        self.settings = settings
+        save_settings(settings)
+        self.theme = THEMES.get(settings.theme, THEMES["light"])
+        apply_theme(self.app, self.theme, font_scale=settings.font_scale)
+        self.patient_window.apply_theme(self.theme)
+        self.patient_window.set_tap_side(settings.tap_side)
+        self.idle_lock.set_timeout_s(settings.auto_lock_min * 60.0)
+
+    def shutdown(self) -> None:
+        if self._shut:
+            return
+        self._shut = True
+        self.controller.shutdown()
+        self.idle_lock.disarm()
+        self.app.removeEventFilter(self.idle_lock)
+        self.tasks.wait_idle()
+        self.patient_window.close()
+        if self.audio is not None and hasattr(self.audio, "close"):
+            self.audio.close()
+        if self.store is not None and hasattr(self.store, "close"):
+            self.store.close()
+
+
+def build(
+    app: QApplication, *, db: str | None, settings: GuiSettings | None = None, audio: Any = None
+) -> tuple[Services, MainWindow]:
+    """Construct the services and the main window with all panels (the store opens in the background)."""
+    from mit_trainer.gui.panels import add_panels
+
+    settings = settings or load_settings()
+    apply_theme(app, THEMES.get(settings.theme, THEMES["light"]), font_scale=settings.font_scale)
+    services = Services(app, settings, db=db, audio=audio)
+    window = MainWindow(services)
+    add_panels(window, services)
+    if audio is None:  # opening PortAudio can take a while: not on the GUI thread
+        services.tasks.run_in_background(
+            lambda: wiring.make_audio(settings),
+            services.set_audio,
+            lambda e: window.say(str(e)),
+            executor="analysis",
+        )
+
+    def opened(store: Any) -> None:
+        services.store = store
+        window.refresh_therapists()
+        window.on_store_ready()
+
+    def failed(exc: BaseException) -> None:
+        window.lock_screen.show_error(f"Cannot open the database: {exc}")
+
+    services.tasks.run_in_background(lambda: wiring.open_store(db), opened, failed)
+    return services, window
+
+
+def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("MIT Trainer")
+    if demo or screenshot_dir is not None:
+        from mit_trainer.gui.demo import run_demo
+
+        return run_demo(app, db=db, screenshot_dir=screenshot_dir)
+    services, window = build(app, db=db)
+    window.resize(1280, 800)
+    window.show()
+    window.lock()
+    status = app.exec()
+    services.shutdown()
+    return int(status)

@@ -1,0 +1,155 @@
+"""The therapist's main window: a thin shell that composes the panels behind the PIN lock.
+
+Pages: the lock screen, then tabs (Session, Patients, Phrase sets, Progress, Settings). Ctrl+L locks,
+Ctrl+1..5 switch tabs, F11 puts the patient view full screen, Ctrl+Shift+V shows it. The window builds
+no services itself: :mod:`mit_trainer.gui.app` constructs them and passes them in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
+
+from mit_trainer.gui.therapist.lock import LockScreen, hash_pin, verify_pin
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.s = services
+        self.setWindowTitle("MIT Trainer")
+        self.setAccessibleName("MIT Trainer therapist window")
+        self.therapist: Any = None
+        self.lock_screen = LockScreen()
+        self.lock_screen.unlock_requested.connect(self._try_unlock)
+        self.lock_screen.create_requested.connect(self._create_therapist)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Sections")
+        self.pages: dict[str, QWidget] = {}
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.lock_screen)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+        self.statusBar().setAccessibleName("Status")
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        QShortcut(QKeySequence("F11"), self, activated=self.toggle_patient_full_screen)
+        QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.show_patient_view)
+        for i in range(9):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda k=i: self.tabs.setCurrentIndex(k))
+        self.s.idle_lock.lock_now.connect(self.lock)
+        self.s.tasks.failed.connect(self.say)
+
+    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.pages[key] = widget
+        self.tabs.addTab(widget, title)
+
+    def show_page(self, key: str) -> None:
+        self.tabs.setCurrentWidget(self.pages[key])
+
+    def say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    # --- lock ---------------------------------------------------------------------------------------
+    def is_locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        self.lock_screen.reset()
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.s.idle_lock.disarm()
+        self.refresh_therapists()
+
+    def unlock_as(self, therapist: Any) -> None:
+        self.therapist = therapist
+        self.s.therapist = therapist
+        self.stack.setCurrentWidget(self.tabs)
+        self.say(f"Unlocked: {therapist.display_name}")
+        self.s.idle_lock.arm()
+
+    def refresh_therapists(self) -> None:
+        store = self.s.store
+        if store is None:
+            return
+        select = self.therapist.id if self.therapist is not None else None
+        self.s.tasks.run_in_background(
+            store.list_therapists, lambda ts: self.lock_screen.set_therapists(ts, select_id=select)
+        )
+
+    def _try_unlock(self, therapist: Any, pin: str) -> None:
+        def check() -> bool:
+            fresh = self.s.store.get_therapist(therapist.id)
+            return verify_pin(fresh.pin_hash, pin)
+
+        def done(ok: bool) -> None:
+            if ok:
+                self.unlock_as(therapist)
+            else:
+                self.lock_screen.show_error("That PIN is not right. Try again.")
+
+        self.s.tasks.run_in_background(check, done, lambda e: self.lock_screen.show_error(str(e)))
+
+    def _create_therapist(self, name: str, pin: str) -> None:
+        store = self.s.store
+        if store is None:
+            self.lock_screen.show_error("The database is still opening.")
+            return
+
+        def make() -> Any:
+            return store.add_therapist(name, pin_hash=hash_pin(pin))
+
+        def done(t: Any) -> None:
+            self.therapist = t
+            self.refresh_therapists()
+            self.lock_screen.message.setText(f"Added {t.display_name}. Enter the PIN to unlock.")
+
+        self.s.tasks.run_in_background(make, done, lambda e: self.lock_screen.show_error(str(e)))
+
+    # --- patient view -------------------------------------------------------------------------------
+    def show_patient_view(self) -> None:
+        pv = self.s.patient_window
+        st = self.s.settings
+        pv.show_on_screen(
+            st.patient_screen if st.patient_screen >= 0 else 10**6, full_screen=st.patient_full_screen
+        )
+        pv.raise_()
+
+    def toggle_patient_full_screen(self) -> None:
+        pv = self.s.patient_window
+        if pv.isFullScreen():
+            pv.showNormal()
+        else:
+            pv.showFullScreen()
+
+    # --- end ----------------------------------------------------------------------------------------
+    def ask_end_session(self) -> None:
+        fatigue, ok = QInputDialog.getInt(
+            self, "End session", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10
+        )
+        if ok:
+            notes = self.pages["session"].notes.toPlainText() if "session" in self.pages else ""
+            self.s.controller.end_session(fatigue, notes)
+
+    def show_summary(self, summary: Any) -> None:
+        fraction = getattr(summary, "score_fraction", None)
+        lines = [
+            f"Items: {getattr(summary, 'n_items', '–')}, attempts: {getattr(summary, 'n_attempts', '–')}",
+            f"Points: {getattr(summary, 'points_earned', '–')} of {getattr(summary, 'points_possible', '–')}"
+            + (f" ({100 * fraction:.0f} %)" if fraction is not None else ""),
+            f"Therapist overrides: {getattr(summary, 'n_overrides', '–')}",
+        ]
+        for step in getattr(summary, "steps", ()) or ():
+            lines.append(f"  step {step.step_id}: {step.points} points in {step.n_attempts} attempts")
+        box = QMessageBox(self)
+        box.setWindowTitle("Session summary")
+        box.setText("\n".join(lines))
+        box.setAccessibleName("Session summary")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self.summary_box = box
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.s.shutdown()
+        event.accept()

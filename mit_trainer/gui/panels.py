@@ -1,0 +1,98 @@
+"""Creates the therapist panels and connects them to each other and to the services.
+
+Kept apart from :mod:`main_window` so the window stays a thin shell: this module is the one place
+that knows which panel reacts to which other panel's signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mit_trainer.gui import wiring
+from mit_trainer.gui.editor.phrase_editor import PhraseEditor
+from mit_trainer.gui.main_window import MainWindow
+from mit_trainer.gui.therapist.patients_panel import PatientsPanel, SessionRequest
+from mit_trainer.gui.therapist.session_panel import SessionPanel
+
+
+def add_panels(window: MainWindow, s: Any) -> None:
+    session = SessionPanel(s.controller, theme=s.theme)
+    patients = PatientsPanel(
+        tasks=s.tasks,
+        store=lambda: s.store,
+        protocols=wiring.protocol_ids,
+        phrase_sets=wiring.phrase_set_choices,
+    )
+    editor = PhraseEditor(folders=wiring.phrase_folders)
+    window.add_page("session", "&Session", session)
+    window.add_page("patients", "&Patients", patients)
+    window.add_page("editor", "P&hrase sets", editor)
+    _add_optional_pages(window, s)
+
+    session.end_requested.connect(window.ask_end_session)
+    s.controller.summary_ready.connect(window.show_summary)
+    s.controller.message.connect(window.say)
+    patients.message.connect(window.say)
+    patients.start_requested.connect(lambda req: start_session(window, s, req))
+    patients.calibrate_requested.connect(lambda p: open_calibration(window, s, p))
+    editor.play_requested.connect(lambda phrase: play_phrase(window, s, phrase))
+    editor.saved.connect(lambda _p: patients.reload())
+
+    def on_store_ready() -> None:
+        patients.reload()
+        editor.reload_sets()
+
+    window.on_store_ready = on_store_ready  # type: ignore[attr-defined]
+
+
+def _add_optional_pages(window: MainWindow, s: Any) -> None:
+    from mit_trainer.gui.progress.progress_panel import ProgressPanel
+    from mit_trainer.gui.settings_panel import SettingsPanel
+
+    window.add_page("progress", "Pro&gress", ProgressPanel(s))
+    window.add_page("settings", "Se&ttings", SettingsPanel(s))
+
+
+def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
+    """Start a training session (off the GUI thread), attach it, show the session page and patient view."""
+    store, therapist = s.store, s.therapist
+
+    def make() -> Any:
+        return wiring.start_session(
+            store, req, therapist_id=getattr(therapist, "id", None), settings=s.settings
+        )
+
+    def started(session: Any) -> None:
+        c = s.controller
+        c.low_note_hz, c.interval_semitones = req.low_note_hz, req.interval_semitones
+        c.set_record_dir(store.patient_recordings_dir(req.patient.id))
+        s.patient_window.set_tap_side(req.tap_side)
+        c.attach(session)
+        window.show_page("session")
+        window.show_patient_view()
+        window.say(f"Session started for {req.patient.code}.")
+
+    s.tasks.run_in_background(make, started, lambda e: window.say(f"Cannot start the session: {e}"))
+
+
+def open_calibration(window: MainWindow, s: Any, patient: Any) -> None:
+    from mit_trainer.gui.therapist.calibration import CalibrationWizard
+
+    wizard = CalibrationWizard(s, patient, parent=window)
+    window.calibration = wizard  # type: ignore[attr-defined]
+    wizard.saved.connect(lambda _hz: window.pages["patients"].reload(select_code=patient.code))
+    wizard.open()
+
+
+def play_phrase(window: MainWindow, s: Any, phrase: Any) -> None:
+    """Render a phrase with the workstation's defaults and play it (no recording)."""
+    if s.audio is None:
+        window.say("No audio output is available.")
+        return
+
+    def render() -> Any:
+        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=150.0)
+
+    s.tasks.run_in_background(
+        render, lambda stim: wiring.play(s.audio, stim), lambda e: window.say(str(e)), executor="analysis"
+    )

@@ -1,0 +1,248 @@
+"""Progress charts per patient over sessions, and the PDF session report.
+
+Four pyqtgraph charts: points % per session (coloured by level), success per step, pitch error and
+rhythm score, tap asynchrony and fatigue. The data come from :func:`progress_series` on the database
+executor; the PDF is written on a worker thread from images of the charts grabbed here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mit_trainer.gui.progress.data import SessionPoint, progress_series
+
+LEVEL_SYMBOLS = {1: "o", 2: "s", 3: "t"}
+STEP_COLOURS = ("#1f5f99", "#1e6b3a", "#8a4b00", "#5b3f99", "#00707a", "#7a2e5b")
+
+
+def _plot(title: str, left: str) -> pg.PlotWidget:
+    p = pg.PlotWidget(title=title)
+    p.setMenuEnabled(False)
+    p.setMouseEnabled(x=False, y=False)
+    p.hideButtons()
+    p.setLabel("left", left)
+    p.setLabel("bottom", "session")
+    p.addLegend(offset=(10, 10))
+    p.setMinimumHeight(180)
+    p.setAccessibleName(title)
+    return p
+
+
+class ProgressPanel(QWidget):
+    def __init__(self, services: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Progress")
+        self.s = services
+        self.points: list[SessionPoint] = []
+        self.patient_box = QComboBox()
+        self.patient_box.setAccessibleName("Patient")
+        self.patient_box.currentIndexChanged.connect(lambda _i: self.load())
+        refresh = QPushButton("&Refresh")
+        refresh.setAccessibleName("Refresh")
+        refresh.clicked.connect(self.reload_patients)
+        self.sessions = QListWidget()
+        self.sessions.setAccessibleName("Sessions")
+        self.report_button = QPushButton("PDF &report of the session…")
+        self.report_button.setAccessibleName("PDF report of the selected session")
+        self.report_button.clicked.connect(self._ask_report)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setAccessibleName("Progress message")
+        self.plots = {
+            "points": _plot("Points per session", "% of possible"),
+            "steps": _plot("Success per step", "% correct"),
+            "pitch": _plot("Pitch error and rhythm", "cents | rhythm × 100"),
+            "taps": _plot("Tap asynchrony and fatigue", "ms | fatigue × 10"),
+        }
+        grid = QGridLayout()
+        for i, p in enumerate(self.plots.values()):
+            grid.addWidget(p, i // 2, i % 2)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Patient"))
+        top.addWidget(self.patient_box, 1)
+        top.addWidget(refresh)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("Sessions"))
+        side.addWidget(self.sessions, 1)
+        side.addWidget(self.report_button)
+        body = QHBoxLayout()
+        body.addLayout(grid, 4)
+        body.addLayout(side, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addWidget(self.info)
+        outer.addLayout(body, 1)
+        self.apply_theme(services.theme)
+
+    def apply_theme(self, theme: Any) -> None:
+        for p in self.plots.values():
+            p.setBackground(theme.panel)
+            for axis in ("left", "bottom"):
+                p.getAxis(axis).setPen(pg.mkPen(theme.text))
+                p.getAxis(axis).setTextPen(pg.mkPen(theme.text))
+            p.setTitle(p.plotItem.titleLabel.text, color=theme.text)
+
+    def showEvent(self, event: Any) -> None:
+        if self.patient_box.count() == 0:
+            self.reload_patients()
+        super().showEvent(event)
+
+    def reload_patients(self) -> None:
+        store = self.s.store
+        if store is None:
+            return
+
+        def fill(patients: list[Any]) -> None:
+            current = self.patient_box.currentData()
+            self.patient_box.blockSignals(True)
+            self.patient_box.clear()
+            for p in patients:
+                self.patient_box.addItem(p.code, p.id)
+            self.patient_box.blockSignals(False)
+            idx = self.patient_box.findData(current)
+            self.patient_box.setCurrentIndex(max(0, idx))
+            self.load()
+
+        self.s.tasks.run_in_background(store.list_patients, fill)
+
+    def load(self) -> None:
+        pid, store = self.patient_box.currentData(), self.s.store
+        if pid is None or store is None:
+            return
+        self.s.tasks.run_in_background(lambda: progress_series(store, pid), self.show_points)
+
+    # --- drawing --------------------------------------------------------------------------------------
+    def show_points(self, points: list[SessionPoint]) -> None:
+        self.points = points
+        self.sessions.clear()
+        for sp in points:
+            pct = "–" if math.isnan(sp.points_pct) else f"{sp.points_pct:.0f} %"
+            item = QListWidgetItem(f"#{sp.number}  {sp.started}  L{sp.level}  {pct}")
+            item.setData(Qt.ItemDataRole.UserRole, sp.session_id)
+            self.sessions.addItem(item)
+        if points:
+            self.sessions.setCurrentRow(len(points) - 1)
+        self.info.setText("" if points else "No sessions yet for this patient.")
+        for p in self.plots.values():
+            p.clear()
+        x = np.array([sp.number for sp in points], dtype=float)
+        theme = self.s.theme
+        pts = self.plots["points"]
+        pts.plot(x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
+        for level, symbol in LEVEL_SYMBOLS.items():
+            sel = [i for i, sp in enumerate(points) if sp.level == level]
+            if sel:
+                pts.plot(
+                    x[sel],
+                    [points[i].points_pct for i in sel],
+                    pen=None,
+                    symbol=symbol,
+                    symbolSize=11,
+                    symbolBrush=theme.target,
+                    name=f"Level {level}",
+                )
+        pts.addLine(y=90, pen=pg.mkPen(theme.muted_text, style=Qt.PenStyle.DashLine))
+        pts.setYRange(0, 105)
+        steps = sorted({k for sp in points for k in sp.step_success_pct})
+        for i, step in enumerate(steps):
+            ys = [sp.step_success_pct.get(step, np.nan) for sp in points]
+            colour = STEP_COLOURS[i % len(STEP_COLOURS)]
+            self.plots["steps"].plot(
+                x, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolBrush=colour, name=step
+            )
+        self.plots["steps"].setYRange(0, 105)
+        pitch = self.plots["pitch"]
+        pitch.plot(
+            x,
+            [sp.pitch_error_cents for sp in points],
+            pen=pg.mkPen(theme.trace, width=2),
+            symbol="o",
+            symbolBrush=theme.trace,
+            name="pitch error (cents)",
+        )
+        pitch.plot(
+            x,
+            [100 * sp.rhythm_score for sp in points],
+            pen=pg.mkPen(theme.target, width=2),
+            symbol="s",
+            symbolBrush=theme.target,
+            name="rhythm × 100",
+        )
+        taps = self.plots["taps"]
+        taps.plot(
+            x,
+            [sp.tap_asynchrony_ms for sp in points],
+            pen=pg.mkPen(theme.trace, width=2),
+            symbol="o",
+            symbolBrush=theme.trace,
+            name="tap asynchrony (ms)",
+        )
+        taps.plot(
+            x,
+            [10 * sp.fatigue_before for sp in points],
+            pen=pg.mkPen(theme.target, width=2),
+            symbol="t",
+            symbolBrush=theme.target,
+            name="fatigue before × 10",
+        )
+        taps.plot(
+            x,
+            [10 * sp.fatigue_after for sp in points],
+            pen=pg.mkPen(theme.muted_text, width=2),
+            symbol="s",
+            symbolBrush=theme.muted_text,
+            name="fatigue after × 10",
+        )
+
+    # --- report ---------------------------------------------------------------------------------------
+    def selected_session_id(self) -> int | None:
+        item = self.sessions.currentItem()
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def _ask_report(self) -> None:
+        sid = self.selected_session_id()
+        if sid is None:
+            self.info.setText("Choose a session first.")
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the session report", f"session-{sid}.pdf", "PDF (*.pdf)"
+        )
+        if name:
+            self.write_report(sid, Path(name))
+
+    def write_report(self, session_id: int, path: Path, on_done: Any = None) -> None:
+        """Grab the charts here (GUI thread, a few ms), write the PDF on the database executor."""
+        from mit_trainer.gui.progress.report import chart_images, write_session_report
+
+        images = chart_images(self.plots)
+        store = self.s.store
+        patient = self.patient_box.currentText()
+
+        def done(p: Path) -> None:
+            self.info.setText(f"Report written: {p}")
+            if on_done is not None:
+                on_done(p)
+
+        self.s.tasks.run_in_background(
+            lambda: write_session_report(store, session_id, path, patient_code=patient, images=images),
+            done,
+            lambda e: self.info.setText(f"Cannot write the report: {e}"),
+        )

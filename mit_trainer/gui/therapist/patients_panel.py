@@ -1,0 +1,255 @@
+"""Choose or create a patient (pseudonymous code and consents), see their settings, start a session.
+
+All store calls run on the database executor. Identifying details are not asked for here: the
+code is all the trainer needs (PROTOCOL.md §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mit_trainer.gui.tasks import TaskRunner
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    patient: Any  # storage Patient
+    protocol_id: str
+    phrase_set_path: str
+    level: int
+    fatigue_before: int
+    low_note_hz: float
+    interval_semitones: float
+    tempo_bpm: float
+    tap_side: str
+
+
+def hz_to_note(f_hz: float) -> str:
+    import math
+
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    midi = round(69 + 12 * math.log2(f_hz / 440.0))
+    return f"{names[midi % 12]}{midi // 12 - 1}"
+
+
+class PatientsPanel(QWidget):
+    start_requested = Signal(object)  # SessionRequest
+    calibrate_requested = Signal(object)  # Patient
+    patient_selected = Signal(object)  # Patient
+    message = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        tasks: TaskRunner,
+        store: Callable[[], Any],
+        protocols: Callable[[], list[str]],
+        phrase_sets: Callable[[], list[tuple[str, str]]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Patients")
+        self._tasks, self._store, self._protocols, self._phrase_sets = tasks, store, protocols, phrase_sets
+        self.patient: Any = None
+        self.settings: Any = None
+        self.list = QListWidget()
+        self.list.setAccessibleName("Patients")
+        self.list.currentItemChanged.connect(self._selected)
+        self.code = QLineEdit()
+        self.code.setAccessibleName("New patient code")
+        self.code.setPlaceholderText("pseudonymous code, e.g. P017")
+        self.c_clinical = QCheckBox("Clinical use")
+        self.c_clinical.setChecked(True)
+        self.c_research = QCheckBox("Research use")
+        self.c_audio = QCheckBox("Share raw audio")
+        for box in (self.c_clinical, self.c_research, self.c_audio):
+            box.setAccessibleName(f"Consent: {box.text()}")
+        add = QPushButton("&Add patient")
+        add.setAccessibleName("Add patient")
+        add.clicked.connect(self.add_patient)
+        self.code.returnPressed.connect(add.click)
+        new_box = QGroupBox("New patient")
+        nl = QFormLayout(new_box)
+        nl.addRow("&Code", self.code)
+        nl.addRow("Consents", self.c_clinical)
+        nl.addRow("", self.c_research)
+        nl.addRow("", self.c_audio)
+        nl.addRow("", add)
+        for i in range(nl.rowCount()):
+            lab = nl.itemAt(i, QFormLayout.ItemRole.LabelRole)
+            if lab and isinstance(lab.widget(), QLabel):
+                lab.widget().setBuddy(nl.itemAt(i, QFormLayout.ItemRole.FieldRole).widget())
+
+        self.low_note = QLabel("not calibrated")
+        self.low_note.setAccessibleName("Low note")
+        self.interval = QDoubleSpinBox()
+        self.interval.setRange(2, 7)
+        self.interval.setDecimals(0)
+        self.interval.setSuffix(" semitones")
+        self.tempo = QDoubleSpinBox()
+        self.tempo.setRange(40, 90)
+        self.tempo.setDecimals(0)
+        self.tempo.setSuffix(" BPM")
+        self.tap_side = QComboBox()
+        self.tap_side.addItems(["left", "right"])
+        calibrate = QPushButton("&Calibrate voice…")
+        calibrate.setAccessibleName("Calibrate voice")
+        calibrate.clicked.connect(
+            lambda: self.patient is not None and self.calibrate_requested.emit(self.patient)
+        )
+        self.protocol = QComboBox()
+        self.phrase_set = QComboBox()
+        self.level = QSpinBox()
+        self.level.setRange(1, 3)
+        self.fatigue = QSpinBox()
+        self.fatigue.setRange(0, 10)
+        self.fatigue.setToolTip("0 = not tired at all, 10 = exhausted")
+        self.start = QPushButton("&Start session")
+        self.start.setAccessibleName("Start session")
+        self.start.setProperty("primary", True)
+        self.start.clicked.connect(self._start)
+        sess_box = QGroupBox("Patient settings and session")
+        sl = QFormLayout(sess_box)
+        for label, w, name in (
+            ("Low note", self.low_note, "Low note"),
+            ("&Interval", self.interval, "Interval"),
+            ("&Tempo", self.tempo, "Tempo"),
+            ("Tap &side", self.tap_side, "Tap side"),
+            ("", calibrate, "Calibrate voice"),
+            ("&Protocol", self.protocol, "Protocol"),
+            ("P&hrase set", self.phrase_set, "Phrase set"),
+            ("&Level", self.level, "Level"),
+            ("&Fatigue now (0-10)", self.fatigue, "Fatigue before the session"),
+            ("", self.start, "Start session"),
+        ):
+            w.setAccessibleName(name)
+            sl.addRow(label, w)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Patients"))
+        left.addWidget(self.list, 1)
+        left.addWidget(new_box)
+        outer = QHBoxLayout(self)
+        outer.addLayout(left, 1)
+        outer.addWidget(sess_box, 1)
+        self._set_enabled(False)
+
+    def _set_enabled(self, on: bool) -> None:
+        self.start.setEnabled(on)
+
+    # --- data -----------------------------------------------------------------------------------------
+    def reload(self, select_code: str | None = None) -> None:
+        self.protocol.clear()
+        self.protocol.addItems(self._protocols())
+        self.phrase_set.clear()
+        for label, path in self._phrase_sets():
+            self.phrase_set.addItem(label, path)
+        store = self._store()
+        if store is None:
+            return
+        self._tasks.run_in_background(store.list_patients, lambda ps: self._fill(ps, select_code))
+
+    def _fill(self, patients: list[Any], select_code: str | None) -> None:
+        self.list.clear()
+        for p in patients:
+            item = QListWidgetItem(p.code)
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.list.addItem(item)
+            if p.code == select_code:
+                self.list.setCurrentItem(item)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+
+    def add_patient(self) -> None:
+        from mit_trainer.storage import Consents
+
+        code = self.code.text().strip()
+        store = self._store()
+        if not code or store is None:
+            self.message.emit("Enter a pseudonymous code for the new patient.")
+            return
+        consents = Consents(
+            self.c_clinical.isChecked(), self.c_research.isChecked(), self.c_audio.isChecked()
+        )
+
+        def done(p: Any) -> None:
+            self.code.clear()
+            self.message.emit(f"Patient {p.code} added.")
+            self.reload(select_code=p.code)
+
+        self._tasks.run_in_background(
+            lambda: store.add_patient(code, consents), done, lambda e: self.message.emit(str(e))
+        )
+
+    def _selected(self, item: QListWidgetItem | None, _prev: object = None) -> None:
+        if item is None:
+            return
+        patient = item.data(Qt.ItemDataRole.UserRole)
+        store = self._store()
+        self.patient = patient
+        self.patient_selected.emit(patient)
+        self._tasks.run_in_background(lambda: store.get_patient_settings(patient.id), self.show_settings)
+
+    def show_settings(self, s: Any) -> None:
+        self.settings = s
+        self.low_note.setText(
+            "not calibrated"
+            if s.low_note_hz is None
+            else f"{s.low_note_hz:.0f} Hz ({hz_to_note(s.low_note_hz)})"
+        )
+        self.interval.setValue(s.interval_semitones)
+        self.tempo.setValue(s.tempo_bpm)
+        self.tap_side.setCurrentText(s.tap_side)
+        if s.protocol_id:
+            self.protocol.setCurrentText(s.protocol_id)
+        self.level.setValue(s.level)
+        self._set_enabled(True)
+
+    def _start(self) -> None:
+        if self.patient is None or self.settings is None:
+            return
+        low = self.settings.low_note_hz
+        if low is None:
+            self.message.emit("Calibrate the patient's voice first (the low note is needed).")
+            return
+        req = SessionRequest(
+            patient=self.patient,
+            protocol_id=self.protocol.currentText(),
+            phrase_set_path=str(self.phrase_set.currentData() or ""),
+            level=self.level.value(),
+            fatigue_before=self.fatigue.value(),
+            low_note_hz=float(low),
+            interval_semitones=self.interval.value(),
+            tempo_bpm=self.tempo.value(),
+            tap_side=self.tap_side.currentText(),
+        )
+        store, pid = self._store(), self.patient.id
+        changes = {
+            "interval_semitones": req.interval_semitones,
+            "tempo_bpm": req.tempo_bpm,
+            "tap_side": req.tap_side,
+            "protocol_id": req.protocol_id,
+            "level": req.level,
+        }
+        self._tasks.run_in_background(
+            lambda: store.update_patient_settings(pid, **changes), lambda _s: self.start_requested.emit(req)
+        )

@@ -1,0 +1,236 @@
+"""The GUI's only contact points with the layers below (store, audio, pitch, stimulus, session).
+
+Every import of a lower layer that the GUI needs at run time goes through here, lazily, so that the
+window opens before heavy modules load and so that each seam is one small function.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def open_store(db: str | None) -> Any:
+    from mit_trainer.storage import open_store as _open
+
+    return _open(db)
+
+
+def data_dir() -> Path:
+    """The store's data folder (same rule as ``mit_trainer.storage.paths.data_dir``).
+
+    Repeated here because importing anything from ``mit_trainer.storage`` loads SQLAlchemy and
+    Alembic (seconds on a busy machine), and the window must open before that.
+    """
+    import os
+
+    import platformdirs
+
+    override = os.environ.get("MIT_TRAINER_HOME")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir("mit-trainer", appauthor=False))
+
+
+def scratch_recordings_dir() -> Path:
+    """Where attempts are recorded before a session gives the patient's own folder."""
+    return data_dir() / "recordings" / "unassigned"
+
+
+def user_phrases_dir() -> Path:
+    return data_dir() / "phrases"
+
+
+def phrase_folders() -> list[Path]:
+    from mit_trainer.core.phrases import shipped_phrases_dir
+
+    return [shipped_phrases_dir(), user_phrases_dir()]
+
+
+def phrase_set_choices() -> list[tuple[str, str]]:
+    """(label, path) of every phrase-set file the trainer can use."""
+    out = []
+    for folder in phrase_folders():
+        if folder.is_dir():
+            out += [(f"{p.stem} ({folder.name})", str(p)) for p in sorted(folder.glob("*.y*ml"))]
+    return out
+
+
+def protocol_ids() -> list[str]:
+    try:
+        from mit_trainer.core.protocol import shipped_protocols
+
+        return [p.id for p in shipped_protocols()]
+    except Exception as exc:  # a broken protocol file must not stop the window from opening
+        log.warning("cannot list protocols: %s", exc)
+        return ["HE1989"]
+
+
+def live_stream(sample_rate_hz: int) -> Any:
+    """A streaming pitch tracker for the live trace (the project's chosen live tracker)."""
+    from mit_trainer.analysis.pitch import LIVE_TRACKER, get_tracker
+
+    return get_tracker(LIVE_TRACKER).stream(sample_rate_hz=sample_rate_hz)
+
+
+def track_pitch(samples: Any, *, sample_rate_hz: int) -> Any:
+    """Batch pitch of a calibration recording (the default scoring tracker)."""
+    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, get_tracker
+
+    return get_tracker(DEFAULT_TRACKER).track(samples, sample_rate_hz=sample_rate_hz)
+
+
+class EngineRecording:
+    """An attempt of the audio engine as the session controller sees it (``RecordingPort``)."""
+
+    def __init__(self, engine: Any, attempt: Any) -> None:
+        self._engine, self._attempt = engine, attempt
+        self.sample_rate_hz = int(engine.sample_rate_hz)
+        engine.read_new_audio()  # the live trace starts with this attempt, not before it
+
+    def position_s(self) -> float:
+        return float(self._attempt.elapsed_s)
+
+    def read_new(self) -> Any:
+        return self._engine.read_new_audio()
+
+    def stop(self) -> Any:
+        return self._attempt.stop()
+
+
+class EngineAudio:
+    """The audio engine behind the GUI's ``AudioPort`` (real devices or the fake one)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def start_attempt(
+        self, stimulus_samples: Any, stimulus_rate_hz: int, record_path: Path
+    ) -> EngineRecording:
+        attempt = self.engine.start_attempt(
+            stimulus_samples, stimulus_rate_hz=stimulus_rate_hz, record_path=record_path
+        )
+        return EngineRecording(self.engine, attempt)
+
+    def mark_tap(self) -> float | None:
+        return float(self.engine.mark_tap())
+
+    def input_level(self) -> float:
+        return float(self.engine.input_level().rms_dbfs)
+
+    def device_names(self, *, inputs: bool) -> list[str]:
+        devices = self.engine.backend.list_devices()
+        return [d.name for d in devices if (d.can_record if inputs else d.can_play)]
+
+    def play(self, samples: Any, rate: int) -> None:
+        """Play without keeping the recording (the editor's Play): record to a scratch file, stop at the end."""
+        import threading
+        import time
+
+        rec = self.start_attempt(samples, rate, scratch_recordings_dir() / "playback.wav")
+        duration_s = len(samples) / rate
+
+        def wait_and_stop() -> None:
+            while rec.position_s() < duration_s + 0.3:
+                time.sleep(0.05)
+            rec.stop()
+
+        threading.Thread(target=wait_and_stop, name="editor-playback", daemon=True).start()
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def make_audio(settings: Any) -> EngineAudio:
+    """The real audio engine on the chosen devices; raises with a clear message when none is usable."""
+    from mit_trainer.audio.devices import load_settings
+    from mit_trainer.audio.engine import AudioEngine
+
+    audio_settings = load_settings().with_devices(
+        input_device=settings.input_device, output_device=settings.output_device
+    )
+    engine = AudioEngine()
+    try:
+        engine.open(audio_settings)
+    except Exception as exc:
+        raise RuntimeError(f"Audio unavailable: {exc}") from exc
+    return EngineAudio(engine)
+
+
+def device_names(audio: Any, *, inputs: bool) -> list[str]:
+    if audio is None or not hasattr(audio, "device_names"):
+        return []
+    try:
+        return list(audio.device_names(inputs=inputs))
+    except Exception as exc:
+        log.warning("cannot list audio devices: %s", exc)
+        return []
+
+
+def audio_test(audio: Any) -> str:
+    """Play a 1 s, 440 Hz tone while recording; report level, latency and glitches (worker thread)."""
+    import time
+
+    import numpy as np
+
+    rate = 48_000
+    t = np.arange(rate) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    rec = audio.start_attempt(tone, rate, scratch_recordings_dir() / "audio-test.wav")
+    deadline = time.monotonic() + 5.0
+    while rec.position_s() < 1.3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r = rec.stop()
+    latency = r.input_latency_s + r.output_latency_s
+    return (
+        f"Recorded {r.duration_s:.1f} s: level {r.levels.rms_dbfs:.0f} dBFS (peak {r.levels.peak_dbfs:.0f}), "
+        f"{'clipping, ' if r.levels.clipping else ''}latency {1000 * latency:.0f} ms, "
+        f"glitches {r.xruns.total}."
+    )
+
+
+def load_recording(result: Any) -> tuple[Any, int]:
+    """Samples and rate of a finished recording (mono float32)."""
+    from mit_trainer.analysis.audio_input import load_audio
+
+    clip = load_audio(result.path)
+    return clip.samples, int(clip.sample_rate_hz)
+
+
+def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
+    """The intoned model of ``phrase`` with the workstation defaults (for the editor's Play)."""
+    from mit_trainer.analysis.stimulus import render_stimulus
+
+    return render_stimulus(
+        phrase,
+        sample_rate_hz=48_000,
+        low_hz=low_note_hz,
+        interval_semitones=settings.interval_semitones,
+        tempo_bpm=settings.tempo_bpm,
+        mode="intone",
+        taps=False,
+        fade=None,
+    )
+
+
+def play(audio: Any, stimulus: Any) -> None:
+    audio.play(stimulus.samples, stimulus.sample_rate_hz)
+
+
+def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: Any) -> Any:
+    """A new :class:`~mit_trainer.app.session.TrainingSession` for the request of the patients panel."""
+    from mit_trainer.app.session import TrainingSession
+    from mit_trainer.core.phrases import load_phrase_set
+
+    return TrainingSession.start(
+        store,
+        patient_code=req.patient.code,
+        therapist_id=therapist_id,
+        protocol=req.protocol_id,
+        phrase_set=load_phrase_set(req.phrase_set_path),
+        level=req.level,
+        fatigue_before=req.fatigue_before,
+    )

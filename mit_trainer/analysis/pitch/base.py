@@ -123,6 +123,19 @@ def make_track(
     )
 
 
+def concat_tracks(parts: list[PitchTrack]) -> PitchTrack:
+    """Join consecutive pieces of one stream's output (at least one piece)."""
+    first = parts[0]
+    return PitchTrack(
+        times_s=np.concatenate([p.times_s for p in parts]),
+        f0_hz=np.concatenate([p.f0_hz for p in parts]),
+        confidence=np.concatenate([p.confidence for p in parts]),
+        hop_s=first.hop_s,
+        tracker=first.tracker,
+        version=first.version,
+    )
+
+
 @runtime_checkable
 class PitchStream(Protocol):
     """Incremental pitch tracking of one audio stream (one thread drives it).

@@ -1,0 +1,240 @@
+"""The research export: tidy TSV/Parquet tables with data dictionaries, a codebook, and audio.
+
+``export_dataset`` reads everything through :class:`~mit_trainer.storage.Store` and writes a
+BIDS-inspired folder (see :mod:`mit_trainer.app.codebook` for every column and the consent and
+de-identification rules).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mit_trainer.app import codebook
+from mit_trainer.app.export_audio import write_attempt_audio
+from mit_trainer.app.export_rows import ParticipantRows, participant_rows
+from mit_trainer.storage import Patient, Store, UnknownPatient
+
+FORMATS = ("tsv", "parquet")
+_ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked (one line for the user)."""
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    out_dir: Path
+    rows: dict[str, int]
+    files: tuple[Path, ...]
+    participants: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...]  # (patient code, reason)
+    audio_attempts: int
+    warnings: tuple[str, ...] = field(default=())
+
+
+def export_dataset(
+    store: Store,
+    out_dir: Path,
+    *,
+    patients: Sequence[str] | None = None,
+    since: date | None = None,
+    with_audio: bool = False,
+    formats: Sequence[str] = FORMATS,
+    deidentify: bool = True,
+    overwrite: bool = False,
+) -> ExportReport:
+    """Write the export of ``patients`` (codes; all by default) to ``out_dir``.
+
+    ``since`` keeps sessions and assessments from that UTC date on. ``out_dir`` must be empty or
+    absent; with ``overwrite`` a previous export there (it has ``dataset_description.json``) is
+    replaced. Raises :class:`ExportError` for an unknown patient, a bad format or a busy folder.
+    """
+    fmts = tuple(dict.fromkeys(formats))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise ExportError(f"unknown export format {', '.join(bad) or '(none)'}: choose from tsv, parquet")
+    _prepare(out_dir, overwrite=overwrite)
+    selected = _select(store, patients)
+    tables: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in codebook.TABLES}
+    included: list[str] = []
+    excluded: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    files: list[Path] = []
+    audio_attempts = 0
+    for patient in selected:
+        if not patient.consents.research:
+            excluded.append((patient.code, "no research consent"))
+            continue
+        rows = participant_rows(store, patient, since=since, with_audio=with_audio, deidentify=deidentify)
+        included.append(f"sub-{patient.code}")
+        for name, table_rows in rows.tables.items():
+            tables[name].extend(table_rows)
+        if rows.audio_jobs:
+            audio_attempts += _write_audio(store, out_dir, rows, files, warnings)
+    written = [
+        p
+        for spec in codebook.TABLES
+        for p in _write_table(out_dir, spec, tables[spec.name], fmts, deidentify)
+    ]
+    row_counts = {name: len(r) for name, r in tables.items()}
+    desc = out_dir / "dataset_description.json"
+    desc.write_text(
+        json.dumps(_description(row_counts, fmts, deidentify, with_audio, since), indent=2) + "\n"
+    )
+    book = out_dir / "CODEBOOK.md"
+    book.write_text(
+        codebook.render_codebook(
+            row_counts=row_counts, deidentify=deidentify, formats=fmts, with_audio=with_audio
+        ),
+        encoding="utf-8",
+    )
+    return ExportReport(
+        out_dir=out_dir,
+        rows=row_counts,
+        files=(desc, book, *written, *files),
+        participants=tuple(included),
+        excluded=tuple(excluded),
+        audio_attempts=audio_attempts,
+        warnings=tuple(warnings),
+    )
+
+
+def _prepare(out_dir: Path, *, overwrite: bool) -> None:
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ExportError(f"{out_dir} exists and is not a folder")
+        if any(out_dir.iterdir()):
+            if not overwrite:
+                raise ExportError(
+                    f"{out_dir} is not empty; choose a new folder (or overwrite a previous export)"
+                )
+            if not (out_dir / "dataset_description.json").is_file():
+                raise ExportError(
+                    f"{out_dir} is not empty and holds no previous export; refusing to overwrite"
+                )
+            shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _select(store: Store, codes: Sequence[str] | None) -> list[Patient]:
+    if not codes:
+        return store.list_patients()
+    out = []
+    for code in dict.fromkeys(codes):
+        try:
+            out.append(store.get_patient_by_code(code))
+        except UnknownPatient as exc:
+            raise ExportError(f"unknown patient {code!r}") from exc
+    return out
+
+
+def _write_audio(
+    store: Store, out_dir: Path, rows: ParticipantRows, files: list[Path], warnings: list[str]
+) -> int:
+    n = 0
+    for job in rows.audio_jobs:
+        attempt = job.attempt
+        assert attempt.audio_path is not None
+        source = store.resolve_audio(attempt.audio_path)
+        if not source.is_file():
+            warnings.append(f"{job.attempt_label}: recording missing ({attempt.audio_path})")
+            continue
+        if attempt.audio_sha256 and _sha256(source) != attempt.audio_sha256:
+            warnings.append(
+                f"{job.attempt_label}: recording does not match its stored checksum; not exported"
+            )
+            continue
+        files.extend(write_attempt_audio(attempt, source, out_dir / job.base, sidecar=job.sidecar))
+        n += 1
+    return n
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_table(
+    out_dir: Path, spec: codebook.TableSpec, rows: list[dict[str, Any]], fmts: Iterable[str], deidentify: bool
+) -> list[Path]:
+    columns = spec.written_columns(deidentify=deidentify)
+    written = []
+    if "tsv" in fmts:
+        path = out_dir / f"{spec.name}.tsv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("\t".join(c.name for c in columns) + "\n")
+            for row in rows:
+                fh.write("\t".join(_tsv_value(row.get(c.name)) for c in columns) + "\n")
+        written.append(path)
+    if "parquet" in fmts:
+        path = out_dir / f"{spec.name}.parquet"
+        arrays = [
+            pa.array([_arrow_value(r.get(c.name), c.kind) for r in rows], type=_ARROW[c.kind])
+            for c in columns
+        ]
+        pq.write_table(pa.Table.from_arrays(arrays, names=[c.name for c in columns]), path)
+        written.append(path)
+    sidecar = out_dir / f"{spec.name}.json"
+    sidecar.write_text(json.dumps(codebook.data_dictionary(spec, deidentify=deidentify), indent=2) + "\n")
+    written.append(sidecar)
+    return written
+
+
+def _tsv_value(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "n/a" if value != value else f"{value:.10g}"
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def _arrow_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "number":
+        return float(value)
+    if kind == "string":
+        return str(value)
+    return value
+
+
+def _description(
+    rows: Mapping[str, int], fmts: Sequence[str], deidentify: bool, with_audio: bool, since: date | None
+) -> dict[str, Any]:
+    try:
+        version = metadata.version("mit-trainer")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        version = "unknown"
+    out: dict[str, Any] = {
+        "Name": "MIT Trainer practice data",
+        "Description": "MIT practice data; BIDS-inspired layout, not a validated BIDS dataset.",
+        "GeneratedBy": [{"Name": "mit-trainer", "Version": version}],
+        "Deidentified": deidentify,
+        "AudioIncluded": with_audio,
+        "Formats": list(fmts),
+        "Tables": {name: {"rows": n} for name, n in rows.items()},
+        "TimeReference": "day = whole UTC calendar days since the participant's first session",
+        "ConsentRules": "research consent to be included; share-audio consent for recordings (CODEBOOK.md)",
+    }
+    if not deidentify:
+        out["ExportedAt"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        if since is not None:
+            out["Since"] = since.isoformat()
+    return out

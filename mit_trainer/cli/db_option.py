@@ -1,0 +1,35 @@
+"""The ``--db`` option shared by the data subcommands, and opening the store with one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from mit_trainer.cli.errors import CliError
+from mit_trainer.storage import Store, StoreError, open_store
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        default=None,
+        help="database: a SQLite file path or a postgresql+psycopg:// URL "
+        "(default: mit-trainer.sqlite3 in the user data folder, or $MIT_TRAINER_HOME)",
+    )
+
+
+def open_cli_store(args: argparse.Namespace) -> Store:
+    try:
+        return open_store(args.db)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A plain, aligned text table (empty cells for None)."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,86 @@
+"""``mit-trainer export``: write the de-identified research export (tables, codebook, audio)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from mit_trainer.app.export import FORMATS, ExportError, export_dataset
+from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
+from mit_trainer.cli.errors import CliError
+from mit_trainer.storage import StoreError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "export",
+        help="export practice data as tidy TSV/Parquet tables with a codebook (de-identified)",
+        description="Write a BIDS-inspired research export: participants, sessions, attempts, syllables, "
+        "taps and assessments, each as TSV and Parquet with a JSON data dictionary, plus CODEBOOK.md. "
+        "Only patients with research consent are included; recordings only with share-audio consent.",
+    )
+    add_db_option(parser)
+    parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="new (or empty) output folder")
+    parser.add_argument("--patients", metavar="CODE", nargs="+", help="only these patients (default: all)")
+    parser.add_argument(
+        "--since", metavar="YYYY-MM-DD", type=_date, help="only sessions and assessments from then on"
+    )
+    parser.add_argument(
+        "--with-audio", action="store_true", help="add WAV, JSON sidecar, TextGrid and f0 CSV per attempt"
+    )
+    parser.add_argument(
+        "--format", default="tsv,parquet", type=_formats, help="comma-separated: tsv, parquet"
+    )
+    parser.add_argument(
+        "--identified",
+        action="store_true",
+        help="keep names, dates and free-text notes (NOT de-identified; for the clinic's own use)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace a previous export in --out")
+    parser.set_defaults(handler=_run)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    fmts = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(bad) or text!r}; choose from tsv, parquet"
+        )
+    return fmts
+
+
+def _run(args: argparse.Namespace) -> int:
+    with open_cli_store(args) as store:
+        try:
+            report = export_dataset(
+                store,
+                args.out,
+                patients=args.patients,
+                since=args.since,
+                with_audio=args.with_audio,
+                formats=args.format,
+                deidentify=not args.identified,
+                overwrite=args.overwrite,
+            )
+        except (ExportError, StoreError) as exc:
+            raise CliError(str(exc)) from exc
+    print(f"exported {len(report.participants)} participants to {report.out_dir}")
+    print_table(["table", "rows"], [[name, n] for name, n in report.rows.items()])
+    n_audio = sum(1 for f in report.files if f.suffix.lower() == ".wav")
+    print(f"files: {len(report.files)} ({n_audio} recordings for {report.audio_attempts} attempts)")
+    for code, reason in report.excluded:
+        print(f"excluded {code}: {reason}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if args.identified:
+        print("warning: this export contains names, dates and notes; it is not de-identified")
+    return 0

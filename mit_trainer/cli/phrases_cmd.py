@@ -1,9 +1,10 @@
-"""``mit-trainer phrases validate|list``: check phrase-set files and show them as a table.
+"""``mit-trainer phrases validate|list|derive``: check phrase-set files, show them, derive patterns.
 
 ``validate`` prints every problem as ``FILE:LINE: error|warning: FIELD: MESSAGE`` and a summary; the
 exit status is 1 when any file has an error (warnings alone exit 0). Untrained phrases' ``x-matches``
 twins are looked up in the files given and their sibling ``*.yaml`` files. ``list`` prints one aligned
-row per phrase with the stressed syllables in capitals.
+row per phrase with the stressed syllables in capitals. ``derive`` prints the syllables and H/L
+pattern derived from English text, for a therapist to paste into a file and correct.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mit_trainer.core.phrases import (
     validate_phrase_file,
 )
 from mit_trainer.core.records import Phrase, PhraseSet
+from mit_trainer.core.syllabify import UnknownWordsError, derive_english
 
 PROBE_WIDTH = 44
 
@@ -56,6 +58,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p_list.add_argument("--untrained", action="store_true", help="only untrained (generalisation) phrases")
     p_list.add_argument("--trained", action="store_true", help="only trained phrases")
     p_list.set_defaults(handler=_list)
+
+    p_der = psub.add_parser(
+        "derive",
+        help="print the syllables and H/L pattern the trainer derives from English text",
+        description="Derive syllables and the H/L pattern from English text with the CMU pronouncing "
+        "dictionary (stressed syllables of content words are H), printed as YAML lines to paste into a "
+        "phrase set and correct by hand.",
+    )
+    p_der.add_argument("texts", nargs="+", metavar="TEXT", help='a phrase, e.g. "I want water"')
+    p_der.set_defaults(handler=_derive)
 
 
 def _files(path: str) -> list[Path]:
@@ -129,6 +141,20 @@ def _list(args: argparse.Namespace) -> int:
         print(format_table(phrases))
     if not shown:
         print("(no phrases match)")
+    return 0
+
+
+def _derive(args: argparse.Namespace) -> int:
+    for text in args.texts:
+        try:
+            d = derive_english(text)
+        except UnknownWordsError as exc:
+            raise CliError(f"'{text}': {exc}; write its syllables and pattern by hand") from None
+        except ValueError as exc:
+            raise CliError(f"'{text}': {exc}") from None
+        print(f"- text: {text}")
+        print(f"  syllables: [{', '.join(d.syllables)}]")
+        print(f"  pattern: [{', '.join(d.pattern)}]")
     return 0
 
 

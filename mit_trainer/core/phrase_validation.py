@@ -117,8 +117,20 @@ def read_phrase_set(text: str, *, source: str) -> tuple[PhraseSet | None, list[P
             phrase = _phrase(node, index, language, seen, r)
             if phrase is not None:
                 phrases.append(phrase)
+        _same_text_warnings(phrases, r)
     ps = PhraseSet(name=name, language=language, phrases=tuple(phrases), defaults=defaults, extras=extras)
     return ps, r.issues
+
+
+def _same_text_warnings(phrases: list[Phrase], r: Report) -> None:
+    """Two phrases with the same words (ignoring case and punctuation) are probably a copy-paste slip."""
+    first: dict[str, Phrase] = {}
+    for p in phrases:
+        key = " ".join(letters(w) for w in p.text.split())
+        if key in first:
+            r.warning(p.line, f"{p.id}.text", f"same words as '{first[key].id}' (line {first[key].line})")
+        else:
+            first[key] = p
 
 
 def _defaults(node: yaml.Node, r: Report) -> dict[str, Any]:

@@ -123,3 +123,18 @@ def test_help_exits_0() -> None:
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 0
+
+
+def test_derive_prints_yaml_and_rejects_unknown_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["phrases", "derive", "I want water", "Thank you"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "- text: I want water",
+        "  syllables: [I, want, wa, ter]",
+        "  pattern: [L, H, H, L]",
+        "- text: Thank you",
+        "  syllables: [thank, you]",
+        "  pattern: [H, L]",
+    ]
+    assert main(["phrases", "derive", "Hello Zorblax"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'Zorblax'" in err[0]

@@ -254,3 +254,10 @@ def test_python_tags_are_refused_not_executed() -> None:
     issue = _only(text)
     assert (issue.line, issue.field, issue.severity) == (4, "x-evil", "error")
     assert "unsupported YAML value" in issue.message
+
+
+def test_same_text_twice_is_a_warning() -> None:
+    other = "- id: thanks\n  text: thank you!\n  level: 1\n"
+    issue = _only(_set(GOOD + other))
+    assert (issue.line, issue.field, issue.severity) == (10, "thanks.text", "warning")
+    assert "same words as 'thank-you' (line 5)" in issue.message

@@ -126,11 +126,12 @@ def run_demo(
     tracker: str | None = None,
     start: datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    profile: PatientProfile | None = None,
 ) -> DemoReport:
     """Run ``sessions`` complete sessions for the simulated patient; returns what happened."""
     protocol = protocol or load_protocol("HE1989")
     phrase_set = phrase_set or combined_phrase_set()
-    profile = PatientProfile(female=False, comfortable_hz=118.0)
+    profile = profile or PatientProfile(female=False, comfortable_hz=118.0)
     ensure_demo_patient(store, patient_code, profile)
     therapists = [t for t in store.list_therapists() if t.display_name == DEMO_THERAPIST]
     therapist = therapists[0] if therapists else store.add_therapist(DEMO_THERAPIST)

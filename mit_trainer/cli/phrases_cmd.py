@@ -18,6 +18,8 @@ from mit_trainer.core.phrases import (
     matched_twin_issues,
     phrase_files,
     validate_phrase_file,
+    yaml_flow,
+    yaml_scalar,
 )
 from mit_trainer.core.records import Phrase, PhraseSet
 from mit_trainer.core.syllabify import UnknownWordsError, derive_english
@@ -152,9 +154,9 @@ def _derive(args: argparse.Namespace) -> int:
             raise CliError(f"'{text}': {exc}; write its syllables and pattern by hand") from None
         except ValueError as exc:
             raise CliError(f"'{text}': {exc}") from None
-        print(f"- text: {text}")
-        print(f"  syllables: [{', '.join(d.syllables)}]")
-        print(f"  pattern: [{', '.join(d.pattern)}]")
+        print(f"- text: {yaml_scalar(text)}")
+        print(f"  syllables: {yaml_flow(d.syllables)}")
+        print(f"  pattern: {yaml_flow(d.pattern)}")
     return 0
 
 

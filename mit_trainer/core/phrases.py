@@ -44,6 +44,8 @@ __all__ = [
     "save_phrase_set",
     "shipped_phrases_dir",
     "validate_phrase_file",
+    "yaml_flow",
+    "yaml_scalar",
 ]
 
 
@@ -203,7 +205,7 @@ def _resolver() -> yaml.resolver.Resolver:
     return yaml.resolver.Resolver()
 
 
-def _scalar(value: Any) -> str:
+def yaml_scalar(value: Any) -> str:
     """One YAML scalar: plain when that reads back as the same string, else double-quoted."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -228,23 +230,24 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def _flow(value: Any) -> str:
+def yaml_flow(value: Any) -> str:
+    """A value in YAML flow style ([a, b], {k: v}), scalars quoted only when needed."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{yaml_scalar(str(k))}: {yaml_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    return _scalar(value)
+        return "[" + ", ".join(yaml_flow(v) for v in value) + "]"
+    return yaml_scalar(value)
 
 
 def dump_phrase_set(ps: PhraseSet) -> str:
     """The canonical YAML text of ``ps``: fixed key order, explicit syllables, pattern, beats, trained."""
-    lines = [f"format: {FORMAT}", f"name: {_scalar(ps.name)}", f"language: {_scalar(ps.language)}"]
+    lines = [f"format: {FORMAT}", f"name: {yaml_scalar(ps.name)}", f"language: {yaml_scalar(ps.language)}"]
     if ps.defaults:
-        lines.append(f"defaults: {_flow(ps.defaults)}")
-    lines.extend(f"{_scalar(k)}: {_flow(v)}" for k, v in ps.extras.items())
+        lines.append(f"defaults: {yaml_flow(ps.defaults)}")
+    lines.extend(f"{yaml_scalar(k)}: {yaml_flow(v)}" for k, v in ps.extras.items())
     lines.append("phrases:" if ps.phrases else "phrases: []")
     for p in ps.phrases:
-        lines.append(f"  - id: {_scalar(p.id)}")
+        lines.append(f"  - id: {yaml_scalar(p.id)}")
         fields: list[tuple[str, Any]] = [
             ("text", p.text),
             ("level", p.level),
@@ -258,5 +261,5 @@ def dump_phrase_set(ps: PhraseSet) -> str:
             fields.append(("category", p.category))
         fields.append(("trained", p.trained))
         fields.extend(p.extras.items())
-        lines.extend(f"    {_scalar(k)}: {_flow(v)}" for k, v in fields)
+        lines.extend(f"    {yaml_scalar(k)}: {yaml_flow(v)}" for k, v in fields)
     return "\n".join(lines) + "\n"

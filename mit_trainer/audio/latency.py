@@ -1,0 +1,119 @@
+"""Round-trip latency: play a chirp, find it in what the microphone hears, compare with the stream clock.
+
+Needs a path from loudspeaker to microphone (the room, a loopback cable, or a null sink's monitor). The
+report gives the measured round trip (output callback to input callback, the number a user feels), the
+position of the chirp predicted from PortAudio's DAC/ADC timestamps, and the difference between the two,
+which is the error of every timing the trainer derives from the stream clock.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+from mit_trainer.audio.engine import AudioEngine
+from mit_trainer.audio.errors import AudioError
+from mit_trainer.audio.results import XrunCounts
+
+
+@dataclass(frozen=True)
+class LatencyReport:
+    detected: bool
+    round_trip_s: float | None
+    measured_offset_s: float | None
+    predicted_offset_s: float | None
+    clock_error_s: float | None
+    input_latency_s: float
+    output_latency_s: float
+    peak_correlation: float
+    level_dbfs: float
+    xruns: XrunCounts
+    sample_rate_hz: int
+
+
+def chirp(
+    *, sample_rate_hz: int, duration_s: float = 0.03, f0_hz: float = 600.0, f1_hz: float = 5000.0
+) -> npt.NDArray[np.float32]:
+    """A Hann-windowed exponential sine sweep: sharp autocorrelation peak, no DC."""
+    n = int(duration_s * sample_rate_hz)
+    t = np.arange(n) / sample_rate_hz
+    k = np.log(f1_hz / f0_hz) / duration_s
+    phase = 2 * np.pi * f0_hz * (np.exp(k * t) - 1) / k
+    return (np.sin(phase) * np.hanning(n)).astype(np.float32)
+
+
+def find_signal(recording: npt.NDArray[np.floating], template: npt.NDArray[np.floating]) -> tuple[int, float]:
+    """Index where ``template`` best matches ``recording`` and the normalised correlation there (0..1)."""
+    n = recording.size + template.size
+    nfft = 1 << (n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(recording, nfft) * np.conj(np.fft.rfft(template, nfft)), nfft)[
+        : recording.size
+    ]
+    k = int(np.argmax(np.abs(corr)))
+    seg = recording[k : k + template.size]
+    denom = float(np.linalg.norm(seg) * np.linalg.norm(template[: seg.size])) or 1.0
+    return k, float(abs(corr[k]) / denom)
+
+
+def measure_round_trip(
+    engine: AudioEngine,
+    *,
+    repeats: int = 3,
+    spacing_s: float = 0.35,
+    amplitude: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LatencyReport:
+    """Play ``repeats`` chirps through an open engine, record, and compare found vs predicted positions."""
+    rate = engine.sample_rate_hz
+    c = chirp(sample_rate_hz=rate) * amplitude
+    stim = np.zeros(int((repeats * spacing_s + 0.1) * rate), dtype=np.float32)
+    starts = [int((0.05 + i * spacing_s) * rate) for i in range(repeats)]
+    for s in starts:
+        stim[s : s + c.size] = c
+    with tempfile.TemporaryDirectory(prefix="mit-latency-") as tmp:
+        path = Path(tmp) / "latency.wav"
+        attempt = engine.start_attempt(stim, stimulus_rate_hz=rate, record_path=path)
+        sleep(stim.size / rate + 0.4)
+        result = attempt.stop()
+        if result.interrupted:
+            raise AudioError(result.interruption_reason or "The audio device failed during the measurement.")
+        rec, _ = sf.read(str(path), dtype="float32")
+    found: list[int] = []
+    worst = 1.0
+    pos = 0
+    for _ in starts:
+        k, r = find_signal(rec[pos:], c)
+        found.append(pos + k)
+        worst = min(worst, r)
+        pos = pos + k + c.size
+        if pos >= rec.size:
+            break
+    detected = worst >= 0.5 and len(found) == repeats
+    measured = predicted = err = rt = None
+    if detected:
+        offsets = np.array(found) - np.array(starts)
+        measured = float(np.median(offsets)) / rate
+        predicted = result.offset_s
+        err = None if predicted is None else measured - predicted
+        out_index = engine._stim_start_out_index
+        rt = (attempt.start_index + measured * rate - out_index) / rate if out_index >= 0 else None
+    return LatencyReport(
+        detected=detected,
+        round_trip_s=rt,
+        measured_offset_s=measured,
+        predicted_offset_s=result.offset_s,
+        clock_error_s=err,
+        input_latency_s=result.input_latency_s,
+        output_latency_s=result.output_latency_s,
+        peak_correlation=worst if found else 0.0,
+        level_dbfs=result.levels.peak_dbfs,
+        xruns=result.xruns,
+        sample_rate_hz=rate,
+    )

@@ -294,6 +294,26 @@ class _Run:
         self.pending: int | None = None
         self.end_reason: EndReason | None = None
 
+    @classmethod
+    def resume(cls, spec: _Spec, state: ItemState) -> _Run:
+        """Continue from a state built by this module (the same as replaying its log, without the cost)."""
+        run = cls(spec, {o.attempt_no: o.outcome for o in state.overrides})
+        run.phase, run.seq_pos, run.step_id, run.try_no = (
+            state.phase,
+            state.seq_pos,
+            state.step_id,
+            state.try_no,
+        )
+        run.role, run.failed, run.pending, run.end_reason = (
+            state.backup_role,
+            state.failed_step,
+            state.pending_attempt,
+            state.end_reason,
+        )
+        run.results = {r.step_id: r for r in state.results}
+        run.attempts = {a.no: a for a in state.attempts}
+        return run
+
     # ------------------------------------------------------------------ helpers
     @property
     def step(self) -> StepDef:
@@ -564,7 +584,7 @@ def advance_item(state: ItemState, event: Event) -> ItemTransition:
     spec = _Spec(state.index, state.phrase_id, state.kind, state.level, state.confirm_auto)
     if isinstance(event, OverrideScore):
         return _override(state, spec, event)
-    run = _replay(spec, state.log, state.overrides, state.closed)
+    run = _Run.resume(spec, state)
     problem = run.check(event)
     if problem:
         raise EngineError(problem)

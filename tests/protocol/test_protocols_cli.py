@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main
 from mit_trainer.core.protocol import load_protocol
+
+
+@pytest.fixture(autouse=True)
+def _only_protocols_subcommand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real entry point, without importing every other subcommand (and their signal libraries)."""
+    assert "protocols" in cli_main.SUBCOMMAND_MODULES
+    monkeypatch.setattr(cli_main, "SUBCOMMAND_MODULES", ("protocols",))
 
 
 def test_list_shows_every_shipped_protocol(capsys: pytest.CaptureFixture[str]) -> None:

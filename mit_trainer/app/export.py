@@ -150,6 +150,7 @@ def _write_audio(
         source = store.resolve_audio(attempt.audio_path)
         if not source.is_file():
             warnings.append(f"{job.attempt_label}: recording missing ({attempt.audio_path})")
+            job.row["audio_file"] = None
             continue
         if attempt.audio_sha256 and _sha256(source) != attempt.audio_sha256:
             warnings.append(

@@ -21,6 +21,7 @@ class AudioJob:
     attempt_label: str
     base: PurePosixPath  # relative to the export root, without suffix
     sidecar: dict[str, Any]
+    row: dict[str, Any]  # the attempts.tsv row, whose audio_file is cleared if the copy fails
 
 
 @dataclass
@@ -151,7 +152,6 @@ def _attempt_rows(
     if audio_ok and a.audio_path:
         base = PurePosixPath("audio", pid, ses, label)
         audio_file = f"{base}{PurePosixPath(a.audio_path).suffix or '.wav'}"
-        out.audio_jobs.append(AudioJob(a, label, base, _sidecar(label, a, s)))
     row = keys | {
         "attempt_number": n,
         "item_index": a.item_index,
@@ -201,6 +201,8 @@ def _attempt_rows(
         "protocol_version": s.protocol_version,
     }
     out.tables["attempts"].append(row)
+    if audio_file is not None:
+        out.audio_jobs.append(AudioJob(a, label, base, _sidecar(label, a, s), row))
     for y in a.syllables:
         out.tables["syllables"].append(
             keys

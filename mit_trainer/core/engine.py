@@ -27,7 +27,6 @@ from mit_trainer.core.engine_events import (
     Event,
     ItemKind,
     OverrideScore,
-    Phase,
     ProposalDecided,
     ProposalMade,
     SessionEnded,
@@ -388,9 +387,5 @@ def _override(s: SessionState, ev: OverrideScore) -> Transition[SessionState]:
 
 
 def session_practice_records(state: SessionState, time: datetime) -> list[PracticeRecord]:
-    """The session's items as practice history for the next selection (items never reached are left out)."""
-    return [
-        PracticeRecord(i.phrase_id, time, i.practice_passed, i.kind)
-        for i in state.items
-        if i.log or i.phase is not Phase.MODEL or i.ended
-    ]
+    """The session's items (every item started) as practice history for the next selection."""
+    return [PracticeRecord(i.phrase_id, time, i.practice_passed, i.kind) for i in state.items]

@@ -123,6 +123,10 @@ class AttemptScored(_Serial):
     outcome: Outcome
     source: ScoreSource = ScoreSource.THERAPIST
 
+    def __post_init__(self) -> None:  # accept plain strings ("correct", "auto") as well as the enums
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
+        object.__setattr__(self, "source", ScoreSource(self.source))
+
 
 @dataclass(frozen=True)
 class Skip(_Serial):
@@ -158,6 +162,9 @@ class OverrideScore(_Serial):
     outcome: Outcome
     reason: str
     therapist: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
 
 
 @dataclass(frozen=True)
@@ -271,14 +278,21 @@ class AttemptRecorded(_Serial):
 
     kind: ClassVar[str] = "attempt_recorded"
     item_index: int
+    phrase_id: str
     attempt_no: int
     step_id: str
+    step_no: int | None  # None for a backup-only step
     try_no: int
     backup_role: BackupRole
     outcome: Outcome
     auto_outcome: Outcome | None
     therapist_outcome: Outcome | None
     points: int
+    cue: str
+    taps: str
+    fade: tuple[float, float] | None
+    delay_s: float
+    analysis_mode: str | None
 
 
 @dataclass(frozen=True)

@@ -464,15 +464,22 @@ class _Run:
         a = self.attempts[n]
         self.effects.append(
             AttemptRecorded(
-                self.spec.index,
-                n,
-                a.step_id,
-                a.try_no,
-                a.backup_role,
-                outcome,
-                a.auto_outcome,
-                a.therapist_outcome,
-                points,
+                item_index=self.spec.index,
+                phrase_id=self.spec.phrase_id,
+                attempt_no=n,
+                step_id=a.step_id,
+                step_no=self.spec.level.step_number(a.step_id),
+                try_no=a.try_no,
+                backup_role=a.backup_role,
+                outcome=outcome,
+                auto_outcome=a.auto_outcome,
+                therapist_outcome=a.therapist_outcome,
+                points=points,
+                cue=st.cue.value,
+                taps=st.taps.value,
+                fade=None if st.fade is None else (st.fade.start, st.fade.end),
+                delay_s=st.delay_s,
+                analysis_mode=None if st.analysis_mode is None else st.analysis_mode.value,
             )
         )
         if self.role is BackupRole.SUPPORT:

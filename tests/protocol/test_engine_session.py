@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from mit_trainer.core.advancement import ProposalKind
-from mit_trainer.core.engine import SessionPhase, SessionState, Transition, advance, start_session
+from mit_trainer.core.engine import (
+    SessionPhase,
+    SessionState,
+    Transition,
+    advance,
+    session_practice_records,
+    start_session,
+)
 from mit_trainer.core.engine_events import (
     AcceptProposal,
     AttemptRef,
@@ -231,3 +239,22 @@ def test_json_round_trip_at_every_event() -> None:
 def test_start_session_needs_a_plan() -> None:
     with pytest.raises(EngineError, match="at least one"):
         start_session(HE, 1, [])
+
+
+def test_attempt_effects_carry_the_research_fields_and_history_records() -> None:
+    t = start_session(HE, 2, _plan(2, n_syl=4), confirm_auto=False)
+    events: list[Event] = [M, M, C, M, AttemptScored("incorrect"), M, C, M, C, C, M, M, X]  # type: ignore[arg-type]
+    state, effects = _feed(t, events)
+    recorded = [e for e in effects if type(e).__name__ == "AttemptRecorded"]
+    first_delayed = next(e for e in recorded if e.step_id == "delayed-repetition")
+    assert (first_delayed.cue, first_delayed.delay_s, first_delayed.analysis_mode, first_delayed.step_no) == (
+        "intone",
+        6.0,
+        "sung",
+        3,
+    )
+    support = next(e for e in recorded if e.backup_role.value == "support")
+    assert (support.step_id, support.fade, support.points) == ("unison-fade", (0.5, 0.8), 0)
+    when = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    history = session_practice_records(state, when)
+    assert [(r.phrase_id, r.passed, r.time) for r in history] == [("t0", True, when), ("t1", False, when)]

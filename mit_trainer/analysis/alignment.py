@@ -1,0 +1,170 @@
+"""Alignment of produced syllables to the target syllables of a phrase.
+
+An edit-distance (Needleman-Wunsch) alignment over onset time expressed in beats,
+plus a small relative-pitch term, so that missing syllables (gaps on the produced
+side), extra syllables (gaps on the target side) and a different tempo are all
+tolerated. The tempo and start time are not known in advance: several hypotheses
+(a beat length and an offset, taken from anchor pairs at both ends, from the given
+tempo, or from the model's own syllable times for unison steps) are aligned and the
+cheapest alignment wins.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """Costs of the alignment (in beats; pitch in semitones)."""
+
+    #: Cost of leaving a target syllable unmatched or a produced syllable extra.
+    gap_cost: float = 0.5
+    #: Time differences are capped at this many beats in the match cost.
+    max_time_cost: float = 2.0
+    #: Weight of the relative-pitch mismatch (per semitone) in the match cost.
+    pitch_weight: float = 0.05
+    #: Plausible beat lengths (s) for tempo hypotheses.
+    min_beat_s: float = 0.2
+    max_beat_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Which produced syllable (index) realises each target syllable, or None."""
+
+    target_to_detected: tuple[int | None, ...]
+    extra: tuple[int, ...]  # produced syllables matched to no target
+    beat_s: float  # beat length of the winning hypothesis
+    offset_s: float  # time of beat 0 in the winning hypothesis
+    cost: float
+
+    @property
+    def n_matched(self) -> int:
+        return sum(1 for j in self.target_to_detected if j is not None)
+
+
+def _nw(
+    expected_s: np.ndarray,
+    onsets_s: np.ndarray,
+    beat_s: float,
+    pitch_cost: np.ndarray,
+    settings: AlignmentSettings,
+) -> tuple[float, list[int | None]]:
+    n, m = expected_s.size, onsets_s.size
+    gap = settings.gap_cost
+    time_cost = np.minimum(np.abs(onsets_s[None, :] - expected_s[:, None]) / beat_s, settings.max_time_cost)
+    match = time_cost + pitch_cost
+    d = np.zeros((n + 1, m + 1))
+    d[:, 0] = np.arange(n + 1) * gap
+    d[0, :] = np.arange(m + 1) * gap
+    back = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 diag, 1 up (target gap), 2 left (extra)
+    back[1:, 0] = 1
+    back[0, 1:] = 2
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            diag = d[i - 1, j - 1] + match[i - 1, j - 1]
+            up = d[i - 1, j] + gap
+            left = d[i, j - 1] + gap
+            if diag <= up and diag <= left:
+                d[i, j], back[i, j] = diag, 0
+            elif up <= left:
+                d[i, j], back[i, j] = up, 1
+            else:
+                d[i, j], back[i, j] = left, 2
+    mapping: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = back[i, j]
+        if step == 0:
+            mapping[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return float(d[n, m]), mapping
+
+
+def _pitch_costs(
+    target_pattern: Sequence[str], produced_f0_hz: Sequence[float | None], interval_st: float, weight: float
+) -> np.ndarray:
+    """|relative pitch produced - relative pitch expected| * weight, 0 where unknown."""
+    n, m = len(target_pattern), len(produced_f0_hz)
+    if weight <= 0 or m == 0:
+        return np.zeros((n, m))
+    f0 = np.array([np.nan if f is None else float(f) for f in produced_f0_hz])
+    if np.all(np.isnan(f0)):
+        return np.zeros((n, m))
+    st = 12.0 * np.log2(f0 / np.nanmin(f0))
+    exp = np.array([interval_st if t == "H" else 0.0 for t in target_pattern])
+    cost = np.abs(st[None, :] - exp[:, None]) * weight
+    return np.nan_to_num(cost, nan=0.0)
+
+
+def align_syllables(
+    target_beats: Sequence[float],
+    target_pattern: Sequence[str],
+    produced_onsets_s: Sequence[float],
+    produced_f0_hz: Sequence[float | None] | None = None,
+    *,
+    tempo_bpm: float | None = None,
+    model_onsets_s: Sequence[float] | None = None,
+    interval_st: float = 3.0,
+    use_pitch: bool = True,
+    settings: AlignmentSettings | None = None,
+) -> Alignment:
+    """Align produced syllable onsets (s) to the target syllables (beats per syllable, H/L pattern).
+
+    With ``model_onsets_s`` (unison steps) the expected times are the model's own
+    onsets. Otherwise the tempo and start are free: hypotheses come from anchoring
+    the first/second and last/second-to-last syllables on both sides and, when
+    ``tempo_bpm`` is given, from that tempo with each of the first produced onsets.
+    """
+    s = settings or AlignmentSettings()
+    n, m = len(target_beats), len(produced_onsets_s)
+    if n == 0 or m == 0:
+        return Alignment(tuple([None] * n), tuple(range(m)), math.nan, math.nan, s.gap_cost * (n + m))
+    onsets = np.asarray(produced_onsets_s, dtype=float)
+    starts_b = np.concatenate(([0.0], np.cumsum(np.asarray(target_beats, dtype=float))[:-1]))
+    f0s = list(produced_f0_hz) if produced_f0_hz is not None else [None] * m
+    pcost = _pitch_costs(target_pattern, f0s, interval_st, s.pitch_weight if use_pitch else 0.0)
+
+    hyps: list[tuple[float, float, np.ndarray]] = []  # (beat_s, offset_s, expected onsets s)
+    if model_onsets_s is not None and len(model_onsets_s) == n:
+        exp = np.asarray(model_onsets_s, dtype=float)
+        beat = float(np.median(np.diff(exp) / np.diff(starts_b))) if n > 1 else 1.0
+        hyps.append((beat, float(exp[0]), exp))
+    else:
+        for i in range(min(2, n)):
+            for j in range(min(2, m)):
+                for k in range(max(i + 1, n - 2), n):
+                    for ll in range(max(j + 1, m - 2), m):
+                        beat = (onsets[ll] - onsets[j]) / (starts_b[k] - starts_b[i])
+                        if s.min_beat_s <= beat <= s.max_beat_s:
+                            off = onsets[j] - starts_b[i] * beat
+                            hyps.append((beat, off, off + starts_b * beat))
+        if tempo_bpm:
+            beat = 60.0 / tempo_bpm
+            for j in range(min(2, m)):
+                for i in range(min(2, n)):
+                    off = onsets[j] - starts_b[i] * beat
+                    hyps.append((beat, off, off + starts_b * beat))
+        if not hyps:  # a single produced syllable, or implausible spans: assume one beat per second
+            for i in range(n):
+                off = onsets[0] - starts_b[i]
+                hyps.append((1.0, off, off + starts_b))
+    best: tuple[float, list[int | None], float, float] | None = None
+    for beat, off, exp in hyps:
+        cost, mapping = _nw(exp, onsets, beat, pcost, s)
+        if best is None or cost < best[0] - 1e-9:
+            best = (cost, mapping, beat, off)
+    assert best is not None
+    cost, mapping, beat, off = best
+    used = {j for j in mapping if j is not None}
+    extra = tuple(j for j in range(m) if j not in used)
+    return Alignment(tuple(mapping), extra, float(beat), float(off), float(cost))

@@ -1,0 +1,336 @@
+"""Analysis of one attempt: pitch, syllables, alignment to the phrase, scores and verdict.
+
+:func:`analyze_attempt` is what the trainer, the command line and the benchmark call.
+Its result, :class:`AttemptAnalysis`, is frozen and round-trips through the JSON of
+DESIGN.md §3 (``to_json`` / ``from_json``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from mit_trainer.analysis.alignment import align_syllables
+from mit_trainer.analysis.segmentation import DetectedSyllable, frame_activity, segment_syllables
+from mit_trainer.core.records import Phrase, PitchTrack
+from mit_trainer.scoring.scores import Scores, contour_score, overall_score, rhythm_score, voicing_score
+from mit_trainer.scoring.settings import MODES, ScoringSettings
+
+#: Version of the analysis (segmentation + scoring rules); logged with every attempt.
+ANALYSIS_VERSION = "mit-analysis/1.0"
+
+VERDICTS = ("pass", "fail", "no_response")
+
+
+class Tracker(Protocol):
+    name: str
+
+    def track(self, samples: npt.ArrayLike, *, sample_rate_hz: int) -> PitchTrack: ...
+
+
+class TimedSyllable(Protocol):
+    onset_s: float
+
+
+@dataclass(frozen=True)
+class SyllableResult:
+    """One target syllable and what was produced for it (None where not produced / unvoiced)."""
+
+    index: int
+    text: str
+    target: str
+    onset_s: float | None
+    offset_s: float | None
+    f0_hz: float | None
+    produced: str | None
+    error_cents: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        def r(v: float | None, nd: int) -> float | None:
+            return None if v is None else round(float(v), nd)
+
+        return {
+            "index": self.index,
+            "text": self.text,
+            "target": self.target,
+            "onset_s": r(self.onset_s, 3),
+            "offset_s": r(self.offset_s, 3),
+            "f0_hz": r(self.f0_hz, 2),
+            "produced": self.produced,
+            "error_cents": r(self.error_cents, 1),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SyllableResult:
+        return cls(
+            int(d["index"]),
+            str(d["text"]),
+            str(d["target"]),
+            d.get("onset_s"),
+            d.get("offset_s"),
+            d.get("f0_hz"),
+            d.get("produced"),
+            d.get("error_cents"),
+        )
+
+
+@dataclass(frozen=True)
+class AttemptAnalysis:
+    """Everything measured about one attempt; the JSON of DESIGN.md §3."""
+
+    audio: str | None
+    phrase_id: str
+    mode: str
+    tracker: str
+    duration_s: float
+    pitch: PitchTrack
+    syllables: tuple[SyllableResult, ...]
+    scores: Scores
+    measures: dict[str, Any] = field(hash=False, compare=False)
+    verdict: str
+    analysis_version: str = ANALYSIS_VERSION
+    warnings: tuple[str, ...] = ()
+    detected: tuple[DetectedSyllable, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "audio": self.audio,
+            "phrase_id": self.phrase_id,
+            "mode": self.mode,
+            "tracker": self.tracker,
+            "duration_s": round(self.duration_s, 3),
+            "pitch": self.pitch.to_json(),
+            "syllables": [s.to_json() for s in self.syllables],
+            "scores": self.scores.to_json(),
+            "verdict": self.verdict,
+            "measures": self.measures,
+            "analysis_version": self.analysis_version,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> AttemptAnalysis:
+        p = d["pitch"]
+        f0 = np.array([math.nan if v is None else float(v) for v in p["f0_hz"]], dtype=float)
+        track = PitchTrack(
+            times_s=np.asarray(p["times_s"], dtype=float),
+            f0_hz=f0,
+            confidence=np.asarray(p["confidence"], dtype=float),
+            hop_s=float(p["hop_s"]),
+            tracker=str(p.get("tracker", d.get("tracker", ""))),
+            version=str(p.get("version", "")),
+        )
+        return cls(
+            audio=d.get("audio"),
+            phrase_id=str(d["phrase_id"]),
+            mode=str(d["mode"]),
+            tracker=str(d["tracker"]),
+            duration_s=float(d["duration_s"]),
+            pitch=track,
+            syllables=tuple(SyllableResult.from_json(s) for s in d["syllables"]),
+            scores=Scores.from_json(d["scores"]),
+            measures=dict(d.get("measures", {})),
+            verdict=str(d["verdict"]),
+            analysis_version=str(d.get("analysis_version", "")),
+            warnings=tuple(d.get("warnings", ())),
+        )
+
+
+def _resolve_tracker(tracker: str | Tracker | None) -> Tracker:
+    if tracker is not None and not isinstance(tracker, str):
+        return tracker
+    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, get_tracker
+
+    return get_tracker(tracker or DEFAULT_TRACKER)
+
+
+def _mono_float(samples: npt.ArrayLike) -> np.ndarray:
+    x = np.asarray(samples)
+    if x.ndim == 2:
+        x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x.astype(np.float64) / float(np.iinfo(x.dtype).max)
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(x)):
+        raise ValueError("audio contains NaN or infinite samples")
+    return x
+
+
+def _empty_track(name: str) -> PitchTrack:
+    z = np.zeros(0)
+    return PitchTrack(z, z, z, 0.01, name, "")
+
+
+def _silent_result(
+    phrase: Phrase, mode: str, name: str, dur: float, track: PitchTrack, audio: str | None, warn: list[str]
+) -> AttemptAnalysis:
+    sylls = tuple(
+        SyllableResult(i, t, p, None, None, None, None, None)
+        for i, (t, p) in enumerate(zip(phrase.syllables, phrase.pattern, strict=True))
+    )
+    return AttemptAnalysis(
+        audio, phrase.id, mode, name, dur, track, sylls, Scores(None, None, 0.0, None, 0.0),
+        {"n_targets": phrase.n_syllables, "n_detected": 0, "n_matched": 0, "n_extra": 0},
+        "no_response", ANALYSIS_VERSION, tuple(warn),
+    )  # fmt: skip
+
+
+def analyze_attempt(
+    samples: npt.ArrayLike,
+    *,
+    sample_rate_hz: float,
+    phrase: Phrase,
+    mode: str = "sung",
+    tracker: str | Tracker | None = None,
+    settings: ScoringSettings | None = None,
+    tempo_bpm: float | None = None,
+    model_syllables: Sequence[TimedSyllable] | None = None,
+    prompt_end_s: float | None = None,
+    interval_semitones: float | None = None,
+    audio_name: str | None = None,
+    track: PitchTrack | None = None,
+) -> AttemptAnalysis:
+    """Judge one recorded attempt at ``phrase``.
+
+    ``samples`` (mono or channels-last, float or integer) at ``sample_rate_hz``;
+    ``mode`` is ``sung``, ``sprechgesang`` or ``spoken``; ``tracker`` a tracker name
+    or object (default: the package's default tracker); ``tempo_bpm`` the model's
+    tempo (helps alignment, rhythm stays tempo-free); ``model_syllables`` the model's
+    own syllable onsets on the recording's clock (unison steps: rhythm is judged
+    against them); ``prompt_end_s`` the end of the model/prompt (gives latency);
+    ``interval_semitones`` the target H-L interval (default from settings); ``track``
+    a pitch track already computed for these samples (skips tracking).
+    """
+    s = settings or ScoringSettings()
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    x = _mono_float(samples)
+    dur = x.size / float(sample_rate_hz)
+    warn: list[str] = []
+    if dur < s.min_duration_s:
+        warn.append(f"recording too short to analyse ({dur * 1000:.0f} ms)")
+        name = tracker if isinstance(tracker, str) else getattr(tracker, "name", "none")
+        return _silent_result(
+            phrase, mode, str(name or "none"), dur, _empty_track(str(name)), audio_name, warn
+        )
+    if track is None:
+        track = _resolve_tracker(tracker).track(x, sample_rate_hz=round(sample_rate_hz))
+    if np.max(np.abs(x)) >= 0.999 and np.mean(np.abs(x) >= 0.999) > 0.001:
+        warn.append("recording is clipped")
+    act = frame_activity(track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation)
+    detected = segment_syllables(
+        track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation, mode=mode, activity=act
+    )
+    detected = [d for d in detected if d.voiced_fraction >= s.min_voiced_fraction]
+    voiced_s = sum(d.duration_s * d.voiced_fraction for d in detected)
+    if (
+        not detected
+        or voiced_s < s.no_response_min_voiced_s
+        or act.dynamic_range_db < s.no_response_dynamic_db
+        or act.peak_db < s.no_response_peak_dbfs
+    ):
+        res = _silent_result(phrase, mode, track.tracker, dur, track, audio_name, warn)
+        res.measures.update(
+            {
+                "n_detected": len(detected),
+                "dynamic_range_db": round(act.dynamic_range_db, 1),
+                "voiced_s": voiced_s,
+            }
+        )
+        return res
+    return _score(phrase, mode, s, x, dur, track, act, detected, tempo_bpm, model_syllables,
+                  prompt_end_s, interval_semitones, audio_name, warn)  # fmt: skip
+
+
+def _score(
+    phrase: Phrase,
+    mode: str,
+    s: ScoringSettings,
+    x: np.ndarray,
+    dur: float,
+    track: PitchTrack,
+    act: Any,
+    detected: list[DetectedSyllable],
+    tempo_bpm: float | None,
+    model_syllables: Sequence[TimedSyllable] | None,
+    prompt_end_s: float | None,
+    interval_semitones: float | None,
+    audio_name: str | None,
+    warn: list[str],
+) -> AttemptAnalysis:
+    n = phrase.n_syllables
+    interval = s.interval_semitones if interval_semitones is None else float(interval_semitones)
+    model_onsets = [float(m.onset_s) for m in model_syllables] if model_syllables else None
+    if model_onsets is not None and len(model_onsets) != n:
+        warn.append("model syllables do not match the phrase; rhythm judged tempo-free")
+        model_onsets = None
+    al = align_syllables(
+        phrase.beats, phrase.pattern, [d.onset_s for d in detected], [d.f0_hz for d in detected],
+        tempo_bpm=tempo_bpm, model_onsets_s=model_onsets, interval_st=interval,
+        use_pitch=mode != "spoken", settings=s.alignment,
+    )  # fmt: skip
+    matched = [None if j is None else detected[j] for j in al.target_to_detected]
+    f0s = [None if d is None else d.f0_hz for d in matched]
+    spreads = [None if d is None else d.f0_spread_st for d in matched]
+    measures: dict[str, Any] = {
+        "n_targets": n,
+        "n_detected": len(detected),
+        "n_matched": al.n_matched,
+        "n_extra": len(al.extra),
+        "dynamic_range_db": round(act.dynamic_range_db, 1),
+    }
+    judged = s.weights(mode)
+    contour = None
+    labels: list[str | None] = [None] * n
+    cents: list[float | None] = [None] * n
+    if judged.contour > 0:
+        strict = mode == "sung"
+        step = s.contour_min_step_st if strict else s.sprechgesang_min_step_st
+        contour, labels, cents, cm = contour_score(
+            phrase.pattern, f0s, spreads, interval_st=interval, strict=strict, min_step_st=step, s=s
+        )
+        measures.update(cm)
+    onsets = [None if d is None else d.onset_s for d in matched]
+    rhythm, rm = (
+        rhythm_score(phrase.beats, onsets, model_onsets_s=model_onsets, s=s) if judged.rhythm else (None, {})
+    )
+    measures.update(rm)
+    completeness = al.n_matched / n if n else None
+    voicing = None
+    produced = [d for d in matched if d is not None]
+    if judged.voicing > 0 and produced:
+        voicing, vm = voicing_score(
+            act.voiced, track.times_s, produced[0].onset_s, produced[-1].offset_s, s=s
+        )
+        measures.update(vm)
+    if prompt_end_s is not None:
+        measures["latency_s"] = round(detected[0].onset_s - prompt_end_s, 3)
+    parts = {"contour": contour, "rhythm": rhythm, "completeness": completeness, "voicing": voicing}
+    overall = overall_score(parts, judged)
+    gates = {"contour": s.min_contour, "rhythm": s.min_rhythm, "completeness": s.min_completeness,
+             "voicing": s.min_voicing}  # fmt: skip
+    ok = overall is not None and overall >= s.pass_overall
+    ok = ok and all(v is None or v >= gates[k] for k, v in parts.items())
+    sylls = tuple(
+        SyllableResult(
+            index=i,
+            text=phrase.syllables[i],
+            target=phrase.pattern[i],
+            onset_s=None if d is None else d.onset_s,
+            offset_s=None if d is None else d.offset_s,
+            f0_hz=None if d is None else d.f0_hz,
+            produced=labels[i],
+            error_cents=cents[i],
+        )
+        for i, d in enumerate(matched)
+    )
+    return AttemptAnalysis(
+        audio=audio_name, phrase_id=phrase.id, mode=mode, tracker=track.tracker, duration_s=dur, pitch=track,
+        syllables=sylls, scores=Scores(contour, rhythm, completeness, voicing, overall), measures=measures,
+        verdict="pass" if ok else "fail", warnings=tuple(warn), detected=tuple(detected),
+    )  # fmt: skip

@@ -31,7 +31,8 @@ from mit_trainer.core.engine_events import (
     ProposalMade,
     SessionEnded,
 )
-from mit_trainer.core.engine_item import ItemState, advance_item, close_item, start_item
+from mit_trainer.core.engine_item import ItemState
+from mit_trainer.core.engine_rules import advance_item, close_item, start_item
 from mit_trainer.core.protocol import AdvancementRule, LevelDef, Protocol
 from mit_trainer.core.selection import PlannedItem, PracticeRecord
 

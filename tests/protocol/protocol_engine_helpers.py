@@ -15,7 +15,8 @@ from mit_trainer.core.engine_events import (
     Repeat,
     Skip,
 )
-from mit_trainer.core.engine_item import ItemState, start_item
+from mit_trainer.core.engine_item import ItemState
+from mit_trainer.core.engine_rules import start_item
 from mit_trainer.core.protocol import LevelDef
 
 NOTATION: dict[str, Event] = {

@@ -31,13 +31,16 @@ SUBCOMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that subcommand: each subcommand module may pull in
+    heavy libraries (scipy, SQLAlchemy, Qt), so a command imports only what it needs."""
     parser = argparse.ArgumentParser(
         prog="mit-trainer",
         description="Melodic Intonation Therapy trainer. Without a subcommand, starts the desktop app.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMAND_MODULES:
+    names = (only,) if only in SUBCOMMAND_MODULES else SUBCOMMAND_MODULES
+    for name in names:
         module_name = f"mit_trainer.cli.{name}_cmd"
         try:
             module = importlib.import_module(module_name)
@@ -51,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list:
         args_list = ["gui"]
+    parser = build_parser(args_list[0])
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 from conftest import Clinic
 
+from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _only_data_subcommands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load only the subcommands under test (the others import the signal-processing stack)."""
+    monkeypatch.setattr(cli_main, "SUBCOMMAND_MODULES", ("export",))
 
 
 def test_export_command_prints_summary(

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 from helpers_storage import make_attempt
 
+from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main
 from mit_trainer.storage import open_store
+
+
+@pytest.fixture(autouse=True)
+def _only_data_subcommands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load only the subcommands under test (the others import the signal-processing stack)."""
+    monkeypatch.setattr(cli_main, "SUBCOMMAND_MODULES", ("patients", "sessions"))
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from mit_trainer.core.protocol import (
     FORMAT,
     AdvancementRule,
@@ -27,6 +25,7 @@ from mit_trainer.core.protocol import (
     StimulusDefaults,
     Taps,
 )
+from mit_trainer.core.protocol_yaml import Checker, LineDict, enum_names, load_with_lines
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _STEP_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -44,165 +43,17 @@ _STEP_KEYS |= {"analysis_mode", "probe", "prompt", "backup_only"}
 _FADING_CUES = {Cue.UNISON, Cue.UNISON_FADE, Cue.SPRECHGESANG}
 
 
-class LineDict(dict[Any, Any]):
-    """A mapping read from YAML that remembers its own line and the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    duplicates: list[tuple[int, str]]
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        value = loader.construct_object(value_node, deep=True)
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            key = str(key)
-        if key in out:
-            loader.duplicates.append((key_node.start_mark.line + 1, str(key)))
-        out[key] = value
-        out.key_lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-class _Checker:
-    """Collects issues while converting the YAML document into a Protocol."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.issues: list[ProtocolIssue] = []
-
-    def add(self, line: int | None, fld: str, message: str) -> None:
-        self.issues.append(ProtocolIssue(self.path, line, fld, message))
-
-    @staticmethod
-    def line_of(m: LineDict, key: str) -> int:
-        return m.key_lines.get(key, m.line) if isinstance(m, LineDict) else 0
-
-    def mapping(self, value: Any, line: int, fld: str) -> LineDict | None:
-        if value is None:
-            return None
-        if not isinstance(value, LineDict):
-            self.add(line, fld, f"expected a mapping, got {_kind(value)}")
-            return None
-        return value
-
-    def unknown_keys(self, m: LineDict, allowed: set[str], prefix: str) -> None:
-        for key in m:
-            if isinstance(key, str) and key.startswith("x-"):
-                continue
-            if key not in allowed:
-                hint = ", ".join(sorted(allowed))
-                self.add(self.line_of(m, key), f"{prefix}{key}", f"unknown key (allowed: {hint}; or x-...)")
-
-    def text(self, m: LineDict, key: str, prefix: str, required: bool = True) -> str | None:
-        v = m.get(key)
-        if v is None:
-            if required:
-                self.add(m.line, f"{prefix}{key}", "missing (a non-empty text is required)")
-            return None
-        if not isinstance(v, str) or not v.strip():
-            self.add(self.line_of(m, key), f"{prefix}{key}", f"expected non-empty text, got {_kind(v)}")
-            return None
-        return v.strip()
-
-    def number(
-        self, m: LineDict, key: str, prefix: str, default: float | None, lo: float, hi: float, integer: bool
-    ) -> float | None:
-        v = m.get(key)
-        fld = f"{prefix}{key}"
-        if v is None:
-            if default is None:
-                self.add(m.line, fld, "missing")
-            return default
-        ok_type = isinstance(v, int) if integer else isinstance(v, int | float)
-        if isinstance(v, bool) or not ok_type:
-            self.add(
-                self.line_of(m, key), fld, f"expected {'an integer' if integer else 'a number'}, got {v!r}"
-            )
-            return default
-        if not lo <= v <= hi:
-            self.add(self.line_of(m, key), fld, f"{v} is out of range [{_fmt(lo)}, {_fmt(hi)}]")
-            return default
-        return float(v) if not integer else v
-
-    def boolean(self, m: LineDict, key: str, prefix: str, default: bool | None) -> bool | None:
-        v = m.get(key)
-        if v is None:
-            if default is None:
-                self.add(m.line, f"{prefix}{key}", "missing (true or false)")
-            return default
-        if not isinstance(v, bool):
-            self.add(self.line_of(m, key), f"{prefix}{key}", f"expected true or false, got {v!r}")
-            return default
-        return v
-
-    def choice(self, m: LineDict, key: str, prefix: str, enum: Any, required: bool = True) -> Any:
-        v = m.get(key)
-        if v is None:
-            if required:
-                self.add(m.line, f"{prefix}{key}", f"missing (one of {_names(enum)})")
-            return None
-        try:
-            return enum(v)
-        except ValueError:
-            self.add(self.line_of(m, key), f"{prefix}{key}", f"{v!r} is not one of {_names(enum)}")
-            return None
-
-
-def _kind(v: Any) -> str:
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, list):
-        return "a list"
-    return repr(v)
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _names(enum: Any) -> str:
-    return ", ".join(e.value for e in enum)
-
-
 def validate_text(text: str, path: str) -> tuple[Protocol | None, list[ProtocolIssue]]:
     """Validate the text of a protocol file; returns the protocol only when there is no issue."""
-    loader = _LineLoader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [ProtocolIssue(path, line, None, f"YAML syntax error: {problem}")]
-    finally:
-        loader.dispose()
-    chk = _Checker(path)
-    for line, key in loader.duplicates:
-        chk.add(line, key, "duplicate key")
-    if not isinstance(data, LineDict):
-        chk.add(1, "", f"expected a mapping at the top of the file, got {_kind(data)}")
+    chk = Checker(path)
+    data = load_with_lines(text, chk)
+    if data is None:
         return None, chk.issues
     proto = _check_document(chk, data)
     return (proto if not chk.issues else None), chk.issues
 
 
-def _check_document(chk: _Checker, d: LineDict) -> Protocol | None:
+def _check_document(chk: Checker, d: LineDict) -> Protocol | None:
     chk.unknown_keys(d, _TOP_KEYS, "")
     fmt = d.get("format")
     if fmt != FORMAT:
@@ -230,7 +81,7 @@ def _check_document(chk: _Checker, d: LineDict) -> Protocol | None:
     return Protocol(pid, str(version), name, source, description, levels, session, adv, stim)
 
 
-def _check_stimulus(chk: _Checker, d: LineDict) -> StimulusDefaults | None:
+def _check_stimulus(chk: Checker, d: LineDict) -> StimulusDefaults | None:
     m = chk.mapping(d.get("stimulus"), chk.line_of(d, "stimulus"), "stimulus")
     if m is None:
         if "stimulus" not in d:
@@ -256,7 +107,7 @@ def _check_stimulus(chk: _Checker, d: LineDict) -> StimulusDefaults | None:
     )
 
 
-def _check_session(chk: _Checker, d: LineDict) -> SessionRules | None:
+def _check_session(chk: Checker, d: LineDict) -> SessionRules | None:
     m = chk.mapping(d.get("session"), chk.line_of(d, "session"), "session")
     if m is None:
         return SessionRules() if "session" not in d else None
@@ -275,7 +126,7 @@ def _check_session(chk: _Checker, d: LineDict) -> SessionRules | None:
     )
 
 
-def _check_advancement(chk: _Checker, d: LineDict) -> AdvancementRule | None:
+def _check_advancement(chk: Checker, d: LineDict) -> AdvancementRule | None:
     m = chk.mapping(d.get("advancement"), chk.line_of(d, "advancement"), "advancement")
     if m is None:
         return AdvancementRule() if "advancement" not in d else None
@@ -287,7 +138,7 @@ def _check_advancement(chk: _Checker, d: LineDict) -> AdvancementRule | None:
     return AdvancementRule(float(crit or 90), int(n or 5), int(window or 3))
 
 
-def _check_levels(chk: _Checker, d: LineDict, stim: StimulusDefaults | None) -> tuple[LevelDef, ...] | None:
+def _check_levels(chk: Checker, d: LineDict, stim: StimulusDefaults | None) -> tuple[LevelDef, ...] | None:
     raw = d.get("levels")
     if not isinstance(raw, list) or not raw:
         chk.add(chk.line_of(d, "levels") if "levels" in d else d.line, "levels", "expected a non-empty list")
@@ -306,7 +157,7 @@ def _check_levels(chk: _Checker, d: LineDict, stim: StimulusDefaults | None) -> 
 
 
 def _check_level(
-    chk: _Checker, raw: Any, i: int, d: LineDict, stim: StimulusDefaults | None
+    chk: Checker, raw: Any, i: int, d: LineDict, stim: StimulusDefaults | None
 ) -> LevelDef | None:
     p = f"levels[{i}]."
     m = chk.mapping(raw, chk.line_of(d, "levels"), f"levels[{i}]")
@@ -349,7 +200,7 @@ def _check_level(
     return LevelDef(int(number), name, lo, hi, tuple(steps), probe_ids, line=m.line)
 
 
-def _check_level_steps(chk: _Checker, m: LineDict, p: str, steps: list[StepDef], n_raw: int) -> None:
+def _check_level_steps(chk: Checker, m: LineDict, p: str, steps: list[StepDef], n_raw: int) -> None:
     if len(steps) != n_raw:
         return
     if not any(s.scored and not s.backup_only for s in steps):
@@ -361,7 +212,7 @@ def _check_level_steps(chk: _Checker, m: LineDict, p: str, steps: list[StepDef],
 
 
 def _check_probe_steps(
-    chk: _Checker, m: LineDict, p: str, steps: list[StepDef], raw_ids: set[str]
+    chk: Checker, m: LineDict, p: str, steps: list[StepDef], raw_ids: set[str]
 ) -> tuple[str, ...] | None:
     raw = m.get("probe_steps")
     if raw is None:
@@ -393,7 +244,7 @@ def _check_probe_steps(
 
 
 def _check_step(
-    chk: _Checker,
+    chk: Checker,
     raw: Any,
     p: str,
     line: int,
@@ -426,7 +277,7 @@ def _check_step(
     fade = _check_fade(chk, m, p, cue)
     mode = chk.choice(m, "analysis_mode", p, AnalysisMode, required=False)
     if scored is True and m.get("analysis_mode") is None:
-        chk.add(m.line, p + "analysis_mode", f"a scored step needs one of {_names(AnalysisMode)}")
+        chk.add(m.line, p + "analysis_mode", f"a scored step needs one of {enum_names(AnalysisMode)}")
     if scored is False and m.get("analysis_mode") is not None:
         chk.add(chk.line_of(m, "analysis_mode"), p + "analysis_mode", "must be null for an unscored step")
     if scored is False and cue is Cue.NONE:
@@ -470,7 +321,7 @@ def _with_value(m: LineDict, key: str, value: Any) -> LineDict:
 
 
 def _check_points(
-    chk: _Checker, m: LineDict, p: str, scored: bool | None, backup_only: bool
+    chk: Checker, m: LineDict, p: str, scored: bool | None, backup_only: bool
 ) -> StepPoints | None:
     raw = m.get("points")
     fld = p + "points"
@@ -506,7 +357,7 @@ def _check_points(
     return StepPoints(int(first), after) if first is not None else None
 
 
-def _check_fade(chk: _Checker, m: LineDict, p: str, cue: Cue | None) -> Fade | None:
+def _check_fade(chk: Checker, m: LineDict, p: str, cue: Cue | None) -> Fade | None:
     raw = m.get("fade")
     fld = p + "fade"
     if raw is None:
@@ -531,7 +382,7 @@ def _check_fade(chk: _Checker, m: LineDict, p: str, cue: Cue | None) -> Fade | N
 
 
 def _check_backup(
-    chk: _Checker,
+    chk: Checker,
     m: LineDict,
     p: str,
     sid: str | None,

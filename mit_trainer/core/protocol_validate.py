@@ -50,7 +50,8 @@ def validate_text(text: str, path: str) -> tuple[Protocol | None, list[ProtocolI
     if data is None:
         return None, chk.issues
     proto = _check_document(chk, data)
-    return (proto if not chk.issues else None), chk.issues
+    issues = sorted(chk.issues, key=lambda i: i.line or 0)  # stable: same-line issues keep their order
+    return (proto if not issues else None), issues
 
 
 def _check_document(chk: Checker, d: LineDict) -> Protocol | None:

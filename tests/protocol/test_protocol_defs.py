@@ -216,6 +216,8 @@ def test_bad_file_lists_every_error_with_its_line(tmp_path: Path) -> None:
             if r.startswith(f"{path}:{line}: error: {fld}: ") and fragment in r.split(f"{fld}: ", 1)[1]
         ]
         assert hits, f"missing {line} {fld} {fragment!r} in:\n" + "\n".join(rendered)
+    lines = [i.line or 0 for i in issues]
+    assert lines == sorted(lines)
     with pytest.raises(ProtocolError) as err:
         load_protocol(path)
     assert len(err.value.issues) == len(issues) >= len(EXPECTED)

@@ -24,8 +24,13 @@ TRACKER_NAMES: tuple[str, ...] = (
     "yin",
     "pyin",
 )
-DEFAULT_TRACKER = "yin"
-LIVE_TRACKER = "yin"
+#: Batch scoring: SwiftF0 had raw pitch accuracy 1.000 (50 cents), voicing recall 1.000 and no false alarms
+#: on the benchmark's sung phrases at 10-20 dB SNR, and is the fastest tracker after yin (about 9x faster
+#: than crepe-tiny here); yin is faster still but calls 2.7% of noise frames voiced at 10 dB SNR.
+DEFAULT_TRACKER = "swiftf0"
+#: Live display: crepe-tiny needs only 32 ms of look-ahead (SwiftF0 needs 176 ms) and streaming adds about
+#: 11 ms to that; RPA 0.988 with no false alarms in the same benchmark.
+LIVE_TRACKER = "crepe-tiny"
 
 
 def get_tracker(name: str, **options: Any) -> PitchTracker:

@@ -70,7 +70,8 @@ class AttemptRecording:
             stop_index = eng._ring.written
             summary = self._writer.finish(stop_index)
             if self._interruption is None:
-                eng._wait_clock_settled()
+                out_index = eng._stim_start_out_index if self._stimulus_len is not None else None
+                eng._wait_clock_settled(self.start_index, out_index)
             self._result = self._build_result(summary)
             eng._attempt_ended(self)
             return self._result
@@ -79,19 +80,31 @@ class AttemptRecording:
         frames, lost = summary.frames_written, summary.samples_lost
         eng = self._engine
         rate = float(self._rate)
-        in_fit = eng._in_clock.time_at(self.start_index, sample_rate_hz=rate)
+        in_clock, out_clock = eng._in_clock, eng._out_clock
+        in_fit = in_clock.time_at(self.start_index, sample_rate_hz=rate)
         capture_start = None if in_fit is None else in_fit.time_s
         playback_start = offset = None
         spreads = [] if in_fit is None else [in_fit.spread_s]
         out_index = eng._stim_start_out_index
         if self._stimulus_len is not None and out_index >= 0:
-            out_fit = eng._out_clock.time_at(out_index, sample_rate_hz=rate)
+            out_fit = out_clock.time_at(out_index, sample_rate_hz=rate)
             if out_fit is not None:
                 playback_start = out_fit.time_s
                 spreads.append(out_fit.spread_s)
-                if capture_start is not None:
-                    offset = playback_start - capture_start
-        taps = tuple(t - capture_start for t in self._taps) if capture_start is not None else ()
+                model_index = in_clock.index_at(playback_start, sample_rate_hz=rate)
+                if model_index is not None:
+                    offset = (model_index - self.start_index) / rate
+        taps: list[float] = []
+        for tap in self._taps:
+            i = in_clock.index_at(tap, sample_rate_hz=rate)
+            if i is not None:
+                taps.append((i - self.start_index) / rate)
+        stop_index = self.start_index + frames
+        jumps = in_clock.jumps_between(self.start_index, stop_index, sample_rate_hz=rate)
+        if out_index >= 0:
+            jumps += out_clock.jumps_between(
+                out_index, out_index + (self._stimulus_len or 0), sample_rate_hz=rate
+            )
         x = eng.xruns().minus(self._xruns_at_start)
         xruns = XrunCounts(
             x.input_overflows, x.input_underflows, x.output_underflows, x.output_overflows, lost
@@ -105,7 +118,8 @@ class AttemptRecording:
             playback_start_stream_s=playback_start,
             offset_s=offset,
             stimulus_duration_s=None if self._stimulus_len is None else self._stimulus_len / rate,
-            taps_s=taps,
+            taps_s=tuple(taps),
+            clock_jumps=jumps,
             xruns=xruns,
             interrupted=self._interruption is not None,
             interruption_reason=self._interruption,

@@ -189,11 +189,18 @@ class AudioEngine:
         )
         self._settings = settings
         self._start_stream(in_idx, out_idx, rate, capture=capture, playback=playback)
-        if backend.self_clocked and not self._wait_running(STARTUP_CHECK_S):
-            # Seen with PulseAudio's ALSA plugin: a duplex stream sometimes stalls after its first
-            # blocks. One restart fixes it; a second stall is left to the watchdog to report.
-            self._close_stream()
-            self._start_stream(in_idx, out_idx, rate, capture=capture, playback=playback)
+        if backend.self_clocked:
+            # Seen with PulseAudio's ALSA plugin (a new server, a sink changing its latency): a stream
+            # stalls after its first blocks. Restarting fixes it; after STARTUP_CHECK_S, a stall is left to
+            # the watchdog to report.
+            import time
+
+            deadline = time.monotonic() + STARTUP_CHECK_S
+            while not self._wait_running(max(0.1, deadline - time.monotonic())):
+                if time.monotonic() >= deadline:
+                    break
+                self._close_stream()
+                self._start_stream(in_idx, out_idx, rate, capture=capture, playback=playback)
         assert self._stream is not None
         self._info = StreamInfo(
             sample_rate_hz=rate,
@@ -230,38 +237,36 @@ class AudioEngine:
         stream.start()
 
     def _wait_running(self, timeout_s: float) -> bool:
-        """Wait until the stream has delivered 0.1 s of audio in each direction it runs."""
+        """Wait until the stream has delivered 0.3 s of audio in each direction it runs."""
         import time
 
-        need = int(0.1 * self._rate)
+        need = int(0.3 * self._rate)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             ok_in = not self._capture or self._ring.written >= need
             ok_out = not self._playback or self._out_count >= need
             if ok_in and ok_out:
                 return True
+            last = self._last_in_mono if self._capture else self._last_out_mono
+            if last is not None and self._monotonic() - last > 0.3:
+                return False  # started, then stalled
             time.sleep(0.01)
         return False
 
-    def _wait_clock_settled(self, *, min_span_s: float = 0.5, timeout_s: float = 2.5) -> bool:
-        """Wait (only on a stream younger than a few seconds) until the clock stamps have been consistent
-        for ``min_span_s``: the sample indices are continuous, so a later fit still times earlier samples."""
+    def _wait_clock_settled(self, in_index: int, out_index: int | None, *, timeout_s: float = 2.5) -> bool:
+        """On a young stream, wait until the clock stamps around the attempt lie on a stable segment
+        (:meth:`BlockClockLog.segments`); indices are continuous, so a later fit times earlier samples."""
         import time
 
         if not self._backend_self_clocked():
             return True
         deadline = time.monotonic() + timeout_s
+        age = int(SETTLE_AGE_S * self._rate)
         while True:
-            fits = []
-            if self._capture:
-                fits.append(self._in_clock.time_at(0, sample_rate_hz=self._rate))
-            if self._playback:
-                fits.append(self._out_clock.time_at(0, sample_rate_hz=self._rate))
-            old_enough = min(
-                self._ring.written if self._capture else 1 << 62,
-                self._out_count if self._playback else 1 << 62,
-            ) >= int(SETTLE_AGE_S * self._rate)
-            if old_enough and all(f is not None and f.span_s >= min_span_s for f in fits):
+            ok = self._ring.written >= age and self._in_clock.time_at(in_index, sample_rate_hz=self._rate)
+            if ok and out_index is not None and out_index >= 0:
+                ok = self._out_count >= age and self._out_clock.time_at(out_index, sample_rate_hz=self._rate)
+            if ok:
                 return True
             if time.monotonic() > deadline or self._lost or self._stream is None:
                 return False

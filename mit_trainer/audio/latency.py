@@ -68,6 +68,7 @@ def measure_round_trip(
     repeats: int = 3,
     spacing_s: float = 0.35,
     amplitude: float = 0.5,
+    search_s: float = 0.15,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LatencyReport:
     """Play ``repeats`` chirps through an open engine, record, and compare found vs predicted positions."""
@@ -85,22 +86,30 @@ def measure_round_trip(
         if result.interrupted:
             raise AudioError(result.interruption_reason or "The audio device failed during the measurement.")
         rec, _ = sf.read(str(path), dtype="float32")
-    found: list[int] = []
-    worst = 1.0
-    pos = 0
-    for _ in starts:
-        k, r = find_signal(rec[pos:], c)
-        found.append(pos + k)
-        worst = min(worst, r)
-        pos = pos + k + c.size
-        if pos >= rec.size:
-            break
-    detected = worst >= 0.5 and len(found) == repeats
-    measured = predicted = err = rt = None
+    # Each chirp is searched on its own, within +-search_s of where the stream clock says it should be
+    # (or anywhere, without a prediction), so one chirp lost to a glitch does not spoil the measurement.
+    predicted = result.offset_s
+    found: list[tuple[int, int]] = []  # (stimulus position, recording position)
+    correlations = []
+    for s in starts:
+        if predicted is None:
+            lo, hi = 0, rec.size
+        else:
+            centre = round(s + predicted * rate)
+            lo, hi = (
+                max(0, centre - int(search_s * rate)),
+                min(rec.size, centre + int(search_s * rate) + c.size),
+            )
+        if hi - lo < c.size:
+            continue
+        k, r = find_signal(rec[lo:hi], c)
+        correlations.append(r)
+        if r >= 0.5:
+            found.append((s, lo + k))
+    detected = len(found) >= max(1, (repeats + 1) // 2)
+    measured = err = rt = None
     if detected:
-        offsets = np.array(found) - np.array(starts)
-        measured = float(np.median(offsets)) / rate
-        predicted = result.offset_s
+        measured = float(np.median([k - s for s, k in found])) / rate
         err = None if predicted is None else measured - predicted
         out_index = engine._stim_start_out_index
         rt = (attempt.start_index + measured * rate - out_index) / rate if out_index >= 0 else None
@@ -112,7 +121,7 @@ def measure_round_trip(
         clock_error_s=err,
         input_latency_s=result.input_latency_s,
         output_latency_s=result.output_latency_s,
-        peak_correlation=worst if found else 0.0,
+        peak_correlation=float(np.median(correlations)) if correlations else 0.0,
         level_dbfs=result.levels.peak_dbfs,
         xruns=result.xruns,
         sample_rate_hz=rate,

@@ -76,6 +76,8 @@ class PrivatePulseServer:
             "--exit-idle-time=-1",
             "--use-pid-file=false",
             "--system=false",
+            "--high-priority=yes",
+            "--realtime=yes",
             "-n",
             f"--load=module-native-protocol-unix socket={self.socket} auth-anonymous=1",
             *(f"--load=module-null-sink sink_name={s}" for s in SINKS),

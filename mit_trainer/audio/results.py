@@ -73,7 +73,9 @@ class RecordingResult:
     sample of the model (stimulus) lies in the recording's time axis, i.e. ``playback_start_stream_s -
     capture_start_stream_s``: a voice sample at recording time ``t`` was sung ``t - offset_s`` after the model
     began. ``taps_s`` are relative to the first recorded sample. ``timing_uncertainty_s`` is the spread of
-    the per-block clock stamps (median absolute deviation).
+    the per-block clock stamps (median absolute deviation); ``clock_jumps`` counts places where the sound
+    system dropped or inserted samples without flagging an xrun (times on either side stay correct: each
+    stretch has its own clock fit).
     """
 
     path: Path
@@ -92,6 +94,7 @@ class RecordingResult:
     input_latency_s: float
     output_latency_s: float
     writer_error: str | None = None
+    clock_jumps: int = 0  # steps in the stream clock inside the attempt (samples dropped/inserted unflagged)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

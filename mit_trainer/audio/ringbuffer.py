@@ -8,6 +8,7 @@ allocation of sample storage after construction.
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -100,53 +101,104 @@ class BlockClockLog:
         self._ok[k] = ok
         self.count += 1
 
-    def time_at(
+    def segments(
         self,
-        sample_index: float,
         *,
         sample_rate_hz: float,
-        window_blocks: int = 1000,
-        tolerance_s: float = 0.004,
-    ) -> ClockFit | None:
-        """Stream time of ``sample_index`` from a line fitted to the newest consistent block stamps.
+        window_blocks: int = 4000,
+        step_tolerance_s: float = 0.003,
+        min_span_s: float = 0.3,
+    ) -> list[ClockSegment]:
+        """Stretches of blocks whose stamps lie on one line ``time = a + index/rate (+ skew)``.
 
-        Per-block stamps are noisy and, on some host APIs (PulseAudio's ALSA plugin), wrong by hundreds of
-        milliseconds for the first second or so of a stream while buffers fill. So: take the newest
-        ``window_blocks`` clean blocks (no xrun flag, non-zero time), find the level of the newest quarter
-        (median of ``time - index/rate``), keep the newest unbroken run of blocks within ``tolerance_s``,
-        and fit ``time = a + b*index`` (b absorbs clock skew between the sound card and the system clock).
-        Returns the fitted time, the median absolute residual and the span of the blocks used.
+        Per-block stamps jitter by a millisecond or two, and on some host APIs (PulseAudio's ALSA plugin)
+        they are wrong by hundreds of ms for the first second of a stream, and step when the sound server
+        drops or inserts samples without reporting an xrun. So the offsets ``time - index/rate`` of the
+        newest ``window_blocks`` clean blocks are median-filtered, split where the filtered offset steps
+        by more than ``step_tolerance_s``, and each stretch covering at least ``min_span_s`` gets a line
+        fitted (the slope absorbs clock skew between the sound card and the system clock).
         """
         n = min(self.count, self.capacity, window_blocks)
         if n == 0:
-            return None
+            return []
         order = np.arange(self.count - n, self.count) % self.capacity
         idx, t, ok = self._index[order], self._time[order], self._ok[order]
         use = ok & (t > 0)
         idx, t = idx[use].astype(np.float64), t[use]
         if idx.size == 0:
-            return None
+            return []
         off = t - idx / sample_rate_hz
-        level = float(np.median(off[-max(8, off.size // 4) :]))
-        bad = np.abs(off - level) > tolerance_s
-        # newest unbroken run of good blocks (a few isolated outliers inside the run are dropped, not fatal)
-        first = 0
-        bad_idx = np.flatnonzero(bad)
-        run_breaks = [i for i in bad_idx if i + 3 < off.size and bad[i : i + 3].all()]
-        if run_breaks:
-            first = int(run_breaks[-1]) + 3
-        keep = ~bad
-        keep[:first] = False
-        if not keep.any():
-            keep = ~bad
-        x, y = idx[keep], off[keep]
-        if x.size >= 3 and np.ptp(x) > 0:
-            slope, intercept = np.polyfit(x - x.mean(), y, 1)
-            resid = y - (intercept + slope * (x - x.mean()))
-            value = intercept + slope * (sample_index - x.mean())
-        else:
-            value = float(np.median(y))
-            resid = y - value
-        spread = float(np.median(np.abs(resid)))
-        span = float(np.ptp(x)) / sample_rate_hz if x.size else 0.0
-        return ClockFit(float(value + sample_index / sample_rate_hz), spread, span)
+        half = 3
+        padded = np.pad(off, half, mode="edge")
+        smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+        breaks = np.flatnonzero(np.abs(np.diff(smooth)) > step_tolerance_s) + 1
+        bounds = [0, *breaks.tolist(), idx.size]
+        out = []
+        for a, b in itertools.pairwise(bounds):
+            x, y = idx[a:b], off[a:b]
+            if x.size < 3 or (x[-1] - x[0]) / sample_rate_hz < min_span_s:
+                continue
+            good = np.abs(y - np.median(y)) < step_tolerance_s
+            x, y = x[good], y[good]
+            if x.size < 3:
+                continue
+            xm = float(x.mean())
+            slope, intercept = np.polyfit(x - xm, y, 1)
+            spread = float(np.median(np.abs(y - (intercept + slope * (x - xm)))))
+            out.append(ClockSegment(int(x[0]), int(x[-1]), xm, float(intercept), float(slope), spread))
+        return out
+
+    def time_at(self, sample_index: float, *, sample_rate_hz: float) -> ClockFit | None:
+        """Stream time of ``sample_index``: from the stable segment holding it, else the next one after it
+        (samples are continuous up to there), else the newest before it. ``None`` without a stable segment."""
+        segs = self.segments(sample_rate_hz=sample_rate_hz)
+        if not segs:
+            return None
+        seg = _segment_for(segs, sample_index)
+        return ClockFit(seg.time_of(sample_index, sample_rate_hz), seg.spread_s, seg.span_s(sample_rate_hz))
+
+    def index_at(self, time_s: float, *, sample_rate_hz: float) -> float | None:
+        """Inverse of :meth:`time_at`: the (fractional) sample index at stream time ``time_s``."""
+        segs = self.segments(sample_rate_hz=sample_rate_hz)
+        if not segs:
+            return None
+        guess = [s.index_of(time_s, sample_rate_hz) for s in segs]
+        for s, g in zip(segs, guess, strict=True):
+            if s.first_index <= g <= s.last_index:
+                return g
+        return _segment_for(segs, guess[-1]).index_of(time_s, sample_rate_hz)
+
+    def jumps_between(self, first_index: int, last_index: int, *, sample_rate_hz: float) -> int:
+        """How many clock steps (dropped or inserted samples) lie between two sample indices."""
+        segs = self.segments(sample_rate_hz=sample_rate_hz)
+        return sum(
+            1
+            for a, b in itertools.pairwise(segs)
+            if first_index < b.first_index and a.last_index < last_index
+        )
+
+
+class ClockSegment(NamedTuple):
+    first_index: int
+    last_index: int
+    center_index: float
+    intercept_s: float  # offset (time - index/rate) at center_index
+    slope: float  # change of that offset per sample (clock skew)
+    spread_s: float
+
+    def time_of(self, index: float, rate: float) -> float:
+        return self.intercept_s + self.slope * (index - self.center_index) + index / rate
+
+    def index_of(self, time_s: float, rate: float) -> float:
+        # time = c + s*(i - m) + i/r  ->  i = (time - c + s*m) / (s + 1/r)
+        return (time_s - self.intercept_s + self.slope * self.center_index) / (self.slope + 1.0 / rate)
+
+    def span_s(self, rate: float) -> float:
+        return (self.last_index - self.first_index) / rate
+
+
+def _segment_for(segs: list[ClockSegment], index: float) -> ClockSegment:
+    for s in segs:
+        if index <= s.last_index:
+            return s
+    return segs[-1]

@@ -61,3 +61,22 @@ def test_clock_fit_follows_skew() -> None:
     assert fit is not None
     assert fit.time_s == pytest.approx(5.0 + 400 * 1024 / sr * (1 + 300e-6), abs=1e-5)
     assert BlockClockLog(4).time_at(0, sample_rate_hz=sr) is None
+
+
+def test_clock_step_splits_segments_and_maps_both_sides() -> None:
+    sr = 44100.0
+    log = BlockClockLog(4096)
+    for k in range(200):
+        idx = k * 1024
+        t = 50.0 + idx / sr + (0.025 if k >= 100 else 0.0)  # the server dropped 25 ms of input at block 100
+        log.add(idx, t + (0.0004 if k % 3 else 0.0), ok=True)
+    segs = log.segments(sample_rate_hz=sr)
+    assert len(segs) == 2
+    early, late = log.time_at(10 * 1024, sample_rate_hz=sr), log.time_at(150 * 1024, sample_rate_hz=sr)
+    assert early is not None and late is not None
+    assert early.time_s == pytest.approx(50.0 + 10 * 1024 / sr, abs=0.0005)
+    assert late.time_s == pytest.approx(50.025 + 150 * 1024 / sr, abs=0.0005)
+    i = log.index_at(50.025 + 150 * 1024 / sr, sample_rate_hz=sr)
+    assert i == pytest.approx(150 * 1024, abs=30)
+    assert log.jumps_between(0, 199 * 1024, sample_rate_hz=sr) == 1
+    assert log.jumps_between(0, 90 * 1024, sample_rate_hz=sr) == 0

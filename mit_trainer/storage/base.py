@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
 from mit_trainer.storage.engine import Target
-from mit_trainer.storage.errors import InvalidValue, UnknownPatient, UnknownRecord
+from mit_trainer.storage.errors import DatabaseUnreachable, InvalidValue, UnknownPatient, UnknownRecord
 from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow, TherapistScoreRow
 
 
@@ -83,6 +83,8 @@ class StoreBase:
                     yield orm
             except IntegrityError as exc:
                 raise InvalidValue(_integrity_message(exc)) from exc
+            except OperationalError as exc:
+                raise DatabaseUnreachable(f"database {self.location} failed: {_first_line(exc)}") from exc
 
     def _patient_row(self, orm: OrmSession, patient_id: int) -> PatientRow:
         row = orm.get(PatientRow, patient_id)
@@ -141,6 +143,10 @@ class StoreBase:
         return path.as_posix()
 
 
+def _first_line(exc: DBAPIError) -> str:
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _integrity_message(exc: IntegrityError) -> str:
-    text = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-    return f"rejected by the database: {text}"
+    return f"rejected by the database: {_first_line(exc)}"

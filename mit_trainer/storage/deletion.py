@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.exc import DBAPIError
 
 from mit_trainer.storage.base import StoreBase
 from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow
@@ -80,7 +81,11 @@ class DeletionMixin(StoreBase):
             shutil.rmtree(folder, ignore_errors=True)
             if folder.exists():
                 warnings.append(f"could not remove folder {folder}")
-        scrubbed = self._scrub(warnings)
+        try:
+            scrubbed = self._scrub(warnings)
+        except DBAPIError as exc:
+            scrubbed = False
+            warnings.append(f"rows and files deleted, but compacting the database failed: {exc.orig}; retry")
         return DeletionReport(
             code=code,
             sessions_deleted=len(session_ids),

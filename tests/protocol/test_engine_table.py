@@ -8,6 +8,8 @@ for HE1989 states the expected points as literal numbers (PROTOCOL.md §2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from protocol_engine_helpers import item_at, new_item, pass_current, respond, run
 
@@ -40,14 +42,23 @@ from mit_trainer.core.engine_item import ItemState
 from mit_trainer.core.protocol import Cue, LevelDef, Protocol, load_protocol, shipped_protocols
 
 PROTOCOLS: dict[str, Protocol] = {p.id: p for p in shipped_protocols()}
-STEP_CASES = [
-    pytest.param(pid, lv.level, s.id, id=f"{pid}-L{lv.level}-{s.id}")
-    for pid, p in PROTOCOLS.items()
-    for lv in p.levels
-    for s in lv.sequence
+LEVEL_CASES = [
+    pytest.param(pid, lv.level, id=f"{pid}-L{lv.level}") for pid, p in PROTOCOLS.items() for lv in p.levels
 ]
-SCORED_CASES = [c for c in STEP_CASES if PROTOCOLS[c.values[0]].level(c.values[1]).step(c.values[2]).scored]
-UNSCORED_CASES = [c for c in STEP_CASES if c not in SCORED_CASES]
+
+
+def _each_step(pid: str, level: int, case: Callable[..., None], scored: bool | None, *args: object) -> int:
+    """Run ``case`` for every step of the level's sequence (only scored / unscored ones when asked)."""
+    n = 0
+    for step in PROTOCOLS[pid].level(level).sequence:
+        if scored is not None and step.scored != scored:
+            continue
+        try:
+            case(pid, level, step.id, *args)
+        except (AssertionError, EngineError) as exc:
+            raise AssertionError(f"{pid} level {level} step {step.id}: {exc}") from exc
+        n += 1
+    return n
 
 
 def _level(pid: str, level: int) -> LevelDef:
@@ -81,8 +92,7 @@ def _after_step(state: ItemState, lv: LevelDef, step_id: str) -> None:
         assert state.phase is expected_phase
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), SCORED_CASES)
-def test_success_first_time(pid: str, level: int, step_id: str) -> None:
+def _case_success_first_time(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     step = lv.step(step_id)
     state = respond(item_at(lv, step_id), Outcome.CORRECT)
@@ -92,8 +102,7 @@ def test_success_first_time(pid: str, level: int, step_id: str) -> None:
     _after_step(state, lv, step_id)
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), SCORED_CASES)
-def test_failure_then_backup_then_success(pid: str, level: int, step_id: str) -> None:
+def _case_failure_then_backup_then_success(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     step = lv.step(step_id)
     state = item_at(lv, step_id)
@@ -125,8 +134,7 @@ def test_failure_then_backup_then_success(pid: str, level: int, step_id: str) ->
     _after_step(state, lv, step_id)
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), SCORED_CASES)
-def test_failure_twice_ends_item_with_zero(pid: str, level: int, step_id: str) -> None:
+def _case_failure_twice_ends_item_with_zero(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     step = lv.step(step_id)
     state = item_at(lv, step_id)
@@ -144,8 +152,7 @@ def test_failure_twice_ends_item_with_zero(pid: str, level: int, step_id: str) -
     assert all(_result(state, sid)[0] is StepStatus.NOT_REACHED for sid in later)
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), SCORED_CASES)
-def test_tries_then_success_on_last_try(pid: str, level: int, step_id: str) -> None:
+def _case_tries_then_success_on_last_try(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     step = lv.step(step_id)
     state = item_at(lv, step_id)
@@ -159,9 +166,7 @@ def test_tries_then_success_on_last_try(pid: str, level: int, step_id: str) -> N
     assert tries == list(range(1, step.tries + 1))
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), UNSCORED_CASES)
-@pytest.mark.parametrize("event", [ModelPlayed(), Continue()], ids=["model_played", "continue"])
-def test_unscored_step_advances_on_model_played_or_continue(
+def _case_unscored_step_advances_on_model_played_or_continue(
     pid: str, level: int, step_id: str, event: ModelPlayed | Continue
 ) -> None:
     lv = _level(pid, level)
@@ -174,8 +179,7 @@ def test_unscored_step_advances_on_model_played_or_continue(
     _after_step(state, lv, step_id)
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), STEP_CASES)
-def test_skip_leaves_points_possible(pid: str, level: int, step_id: str) -> None:
+def _case_skip_leaves_points_possible(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     state = advance(item_at(lv, step_id), Skip()).new_state
     assert _result(state, step_id) == (StepStatus.SKIPPED, 0, 0)
@@ -186,8 +190,7 @@ def test_skip_leaves_points_possible(pid: str, level: int, step_id: str) -> None
     assert state.points == state.possible
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), STEP_CASES)
-def test_repeat_presents_again_without_using_a_try(pid: str, level: int, step_id: str) -> None:
+def _case_repeat_presents_again_without_using_a_try(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     state = item_at(lv, step_id)
     t = advance(state, Repeat())
@@ -198,8 +201,7 @@ def test_repeat_presents_again_without_using_a_try(pid: str, level: int, step_id
     assert pass_current(t.new_state).points == pass_current(state).points
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), STEP_CASES)
-def test_end_item_keeps_points_so_far(pid: str, level: int, step_id: str) -> None:
+def _case_end_item_keeps_points_so_far(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     t = advance(item_at(lv, step_id), EndItem())
     state = t.new_state
@@ -212,8 +214,7 @@ def test_end_item_keeps_points_so_far(pid: str, level: int, step_id: str) -> Non
         advance(state, ModelPlayed())
 
 
-@pytest.mark.parametrize(("pid", "level", "step_id"), SCORED_CASES)
-def test_override_with_and_without_reason(pid: str, level: int, step_id: str) -> None:
+def _case_override_with_and_without_reason(pid: str, level: int, step_id: str) -> None:
     lv = _level(pid, level)
     step = lv.step(step_id)
     state = respond(item_at(lv, step_id), Outcome.INCORRECT)
@@ -265,6 +266,55 @@ def test_untrained_probe_item_runs_probe_steps_without_backup(pid: str, level: i
     )
     assert state.possible == lv.probe_max_points and state.points == 0
     assert state.practice_passed is None
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_success_first_time(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_success_first_time, True) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_failure_then_backup_then_success(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_failure_then_backup_then_success, True) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_failure_twice_ends_item_with_zero(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_failure_twice_ends_item_with_zero, True) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_tries_then_success_on_last_try(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_tries_then_success_on_last_try, True) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_unscored_steps_advance_on_model_played_or_continue(pid: str, level: int) -> None:
+    for event in (ModelPlayed(), Continue()):
+        assert (
+            _each_step(pid, level, _case_unscored_step_advances_on_model_played_or_continue, False, event)
+            >= 1
+        )
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_skip_leaves_points_possible(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_skip_leaves_points_possible, None) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_repeat_presents_again_without_using_a_try(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_repeat_presents_again_without_using_a_try, None) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_end_item_keeps_points_so_far(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_end_item_keeps_points_so_far, None) >= 1
+
+
+@pytest.mark.parametrize(("pid", "level"), LEVEL_CASES)
+def test_override_with_and_without_reason(pid: str, level: int) -> None:
+    assert _each_step(pid, level, _case_override_with_and_without_reason, True) >= 1
 
 
 # ---------------------------------------------------------------------------------------- HE1989 by hand

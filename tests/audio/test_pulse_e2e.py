@@ -159,3 +159,27 @@ def test_input_removed_mid_recording_is_reported_within_1s(
         assert again.stop().duration_s >= 0.4
     finally:
         engine.close()
+
+
+def test_ctrl_c_stops_record_cleanly(source: PrivatePulseServer, tmp_path: Path) -> None:
+    out = tmp_path / "interrupted.wav"
+    env = dict(os.environ)
+    env.update(source.env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mit_trainer", "record", "-o", str(out), "--device", "pulse"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("recording from"):
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "s at" in stdout
+    assert not out.with_name(out.name + ".incomplete").exists()  # finalised, no repair needed
+    assert sf.info(str(out)).duration >= 0.9

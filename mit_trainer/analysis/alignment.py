@@ -120,8 +120,8 @@ def align_syllables(
 ) -> Alignment:
     """Align produced syllable onsets (s) to the target syllables (beats per syllable, H/L pattern).
 
-    With ``model_onsets_s`` (unison steps) the expected times are the model's own
-    onsets. Otherwise the tempo and start are free: hypotheses come from anchoring
+    With ``model_onsets_s`` (unison steps) the model's own onsets are one hypothesis.
+    The tempo and start are otherwise free: hypotheses come from anchoring
     the first/second and last/second-to-last syllables on both sides and, when
     ``tempo_bpm`` is given, from that tempo with each of the first produced onsets.
     """
@@ -139,25 +139,25 @@ def align_syllables(
         exp = np.asarray(model_onsets_s, dtype=float)
         beat = float(np.median(np.diff(exp) / np.diff(starts_b))) if n > 1 else 1.0
         hyps.append((beat, float(exp[0]), exp))
-    else:
-        for i in range(min(2, n)):
-            for j in range(min(2, m)):
-                for k in range(max(i + 1, n - 2), n):
-                    for ll in range(max(j + 1, m - 2), m):
-                        beat = (onsets[ll] - onsets[j]) / (starts_b[k] - starts_b[i])
-                        if s.min_beat_s <= beat <= s.max_beat_s:
-                            off = onsets[j] - starts_b[i] * beat
-                            hyps.append((beat, off, off + starts_b * beat))
-        if tempo_bpm:
-            beat = 60.0 / tempo_bpm
-            for j in range(min(2, m)):
-                for i in range(min(2, n)):
-                    off = onsets[j] - starts_b[i] * beat
-                    hyps.append((beat, off, off + starts_b * beat))
-        if not hyps:  # a single produced syllable, or implausible spans: assume one beat per second
-            for i in range(n):
-                off = onsets[0] - starts_b[i]
-                hyps.append((1.0, off, off + starts_b))
+    # free-tempo hypotheses (also for unison: a patient may drift from the model)
+    for i in range(min(2, n)):
+        for j in range(min(2, m)):
+            for k in range(max(i + 1, n - 2), n):
+                for ll in range(max(j + 1, m - 2), m):
+                    beat = (onsets[ll] - onsets[j]) / (starts_b[k] - starts_b[i])
+                    if s.min_beat_s <= beat <= s.max_beat_s:
+                        off = onsets[j] - starts_b[i] * beat
+                        hyps.append((beat, off, off + starts_b * beat))
+    if tempo_bpm:
+        beat = 60.0 / tempo_bpm
+        for j in range(min(2, m)):
+            for i in range(min(2, n)):
+                off = onsets[j] - starts_b[i] * beat
+                hyps.append((beat, off, off + starts_b * beat))
+    if not hyps:  # a single produced syllable, or implausible spans: assume one beat per second
+        for i in range(n):
+            off = onsets[0] - starts_b[i]
+            hyps.append((1.0, off, off + starts_b))
     best: tuple[float, list[int | None], float, float] | None = None
     for beat, off, exp in hyps:
         cost, mapping = _nw(exp, onsets, beat, pcost, s)

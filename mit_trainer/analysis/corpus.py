@@ -113,7 +113,12 @@ class _Note:
 
 
 def _notes(
-    kind: str, phrase: Phrase, rng: np.random.Generator, beat_s: float, interval: float
+    kind: str,
+    phrase: Phrase,
+    rng: np.random.Generator,
+    beat_s: float,
+    interval: float,
+    drop: tuple[int, ...] | None = None,
 ) -> list[_Note]:
     n = phrase.n_syllables
     pattern = list(phrase.pattern)
@@ -131,9 +136,11 @@ def _notes(
         beat_s = rng.uniform(0.22, 0.32)
     durs = beats * beat_s * np.exp(rng.normal(0.0, 0.05, n))
     keep = np.ones(n, dtype=bool)
-    if kind == "missing":
+    if kind == "missing" and drop is not None:
+        keep[list(drop)] = False
+    elif kind == "missing":
         keep[rng.choice(np.arange(1, n), size=max(1, n // 4), replace=False)] = False
-    contract = kind == "missing" and rng.random() < 0.5
+    contract = kind == "missing" and drop is None and rng.random() < 0.5
     notes: list[_Note] = []
     t = 0.0
     for i in range(n):
@@ -217,9 +224,8 @@ def _render(notes: list[_Note], rng: np.random.Generator, sr: int, low_hz: float
 
 def make_item(
     rng: np.random.Generator, kind: str, idx: int, *, sample_rate_hz: int, snr_db: float | None = None
-):
-    """One corpus item of ``kind`` (see :data:`KINDS`); ``snr_db`` default random in 10-20 dB."""
-    sr = sample_rate_hz
+) -> CorpusItem:
+    """One random corpus item of ``kind`` (see :data:`KINDS`); ``snr_db`` default random in 10-20 dB."""
     n = int(rng.integers(3 if kind == "rhythm" else 2, 10))
     phrase = random_phrase(rng, n, idx)
     female = bool(rng.random() < 0.5)
@@ -227,7 +233,36 @@ def make_item(
     tempo = float(rng.uniform(40, 90))
     interval = float(rng.choice([2.0, 3.0, 3.0, 4.0, 5.0]))
     snr = float(rng.uniform(10, 20)) if snr_db is None else snr_db
-    frames = lambda n_s: int(n_s / (sr * TRUTH_HOP_S)) + 1  # noqa: E731
+    return render_attempt(
+        phrase, kind=kind, rng=rng, sample_rate_hz=sample_rate_hz, low_hz=low_hz, tempo_bpm=tempo,
+        interval_semitones=interval, snr_db=snr, female=female, item_id=f"{kind}-{idx}",
+    )  # fmt: skip
+
+
+def render_attempt(
+    phrase: Phrase,
+    *,
+    kind: str,
+    rng: np.random.Generator,
+    sample_rate_hz: int,
+    low_hz: float,
+    tempo_bpm: float,
+    interval_semitones: float,
+    snr_db: float,
+    female: bool,
+    drop: tuple[int, ...] | None = None,
+    item_id: str = "attempt",
+) -> CorpusItem:
+    """A patient's attempt of ``kind`` at ``phrase`` in their own key (``low_hz``) and tempo.
+
+    ``drop`` (kind ``missing``) names the syllables left out; their time stays silent.
+    """
+    sr = sample_rate_hz
+    tempo, interval, snr = tempo_bpm, interval_semitones, snr_db
+
+    def frames(n_s: int) -> int:
+        return int(n_s / (sr * TRUTH_HOP_S)) + 1
+
     if kind in ("silence", "noise"):
         n_s = int(rng.uniform(2.0, 6.0) * sr)
         x = rng.standard_normal(n_s) * 10 ** (-75 / 20)
@@ -237,9 +272,9 @@ def make_item(
             bl = int(0.4 * sr)
             x[b0 : b0 + bl] += rng.standard_normal(min(bl, n_s - b0)) * np.hanning(bl)[: n_s - b0] * 0.02
         nf = frames(n_s)
-        return CorpusItem(f"{kind}-{idx}", kind, phrase, x.astype(np.float32), sr, "none", tempo, low_hz,
+        return CorpusItem(item_id, kind, phrase, x.astype(np.float32), sr, "none", tempo, low_hz,
                           interval, None, (), np.full(nf, np.nan), np.zeros(nf, dtype=bool))  # fmt: skip
-    notes = _notes(kind, phrase, rng, 60.0 / tempo, interval)
+    notes = _notes(kind, phrase, rng, 60.0 / tempo, interval, drop)
     v, f0, nucleus, onsets = _render(notes, rng, sr, low_hz, kind, female)
     v = _room(v, rng, sr)
     noise = _pink_noise(rng, v.size)
@@ -247,14 +282,15 @@ def make_item(
     x = v + noise * sig_rms * 10 ** (-snr / 20)
     x *= 10 ** (rng.uniform(-20, -8) / 20) / (np.max(np.abs(x)) + 1e-12)
     ft = (np.arange(frames(x.size)) * TRUTH_HOP_S * sr).astype(int).clip(0, x.size - 1)
-    truth = np.where(np.isnan(f0[ft]), np.nan, f0[ft])
     voiced_truth = nucleus[ft]
-    truth = np.where(voiced_truth | ~np.isnan(truth), truth, np.nan)
-    return CorpusItem(f"{kind}-{idx}", kind, phrase, x.astype(np.float32), sr, "female" if female else "male",
+    truth = f0[ft]
+    return CorpusItem(item_id, kind, phrase, x.astype(np.float32), sr, "female" if female else "male",
                       tempo, low_hz, interval, snr, tuple(onsets), truth, voiced_truth)  # fmt: skip
 
 
-def make_corpus(seed: int, *, per_kind: int, sample_rate_hz: int = 16000, kinds=KINDS) -> list[CorpusItem]:
+def make_corpus(
+    seed: int, *, per_kind: int, sample_rate_hz: int = 16000, kinds: tuple[str, ...] = KINDS
+) -> list[CorpusItem]:
     """``per_kind`` items of each kind, reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     return [make_item(rng, k, i, sample_rate_hz=sample_rate_hz) for i in range(per_kind) for k in kinds]

@@ -215,8 +215,10 @@ def _pitch_step_score(st: FloatArray, w: int) -> FloatArray:
         return score
     win = np.lib.stride_tricks.sliding_window_view(st, w)
     med = np.median(win, axis=1)  # med[k] = median(st[k:k+w])
+    mean = np.convolve(st, np.ones(w) / w, mode="valid")  # mean[k] = mean(st[k:k+w])
     idx = np.arange(w, n - w + 1)
-    score[idx] = np.abs(med[idx] - med[idx - w])
+    # medians make the score robust; the mean difference (tiny weight) breaks ties at the step's centre
+    score[idx] = np.abs(med[idx] - med[idx - w]) + 1e-3 * np.abs(mean[idx] - mean[idx - w])
     return score
 
 

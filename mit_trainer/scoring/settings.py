@@ -67,8 +67,8 @@ class ScoringSettings:
 
     # --- rhythm -------------------------------------------------------------------------------
     #: Ramp on the mean |log2| deviation of each inter-onset interval from the target's.
-    rhythm_full_credit_log2: float = 0.25
-    rhythm_zero_credit_log2: float = 1.0
+    rhythm_full_credit_log2: float = 0.15
+    rhythm_zero_credit_log2: float = 0.6
 
     # --- voicing (legato) -----------------------------------------------------------------------
     #: Ramp on the voiced fraction between the first onset and the last offset.

@@ -112,6 +112,7 @@ def render_stimulus(
     lead_in_s: float = 0.3,
     tail_s: float = 0.3,
     seed: int = 0,
+    voice_rate_hz: int | None = None,
 ) -> Stimulus:
     """Render the model of ``phrase``; see the module docstring for timing and modes.
 
@@ -119,7 +120,9 @@ def render_stimulus(
     silence at end ("unison with fading"); it affects the voice, never the taps. ``voice`` defaults to
     ``VoiceParams.male()`` for a low note under 160 Hz and ``VoiceParams.female()`` otherwise;
     ``vibrato_cents`` (peak) defaults to :data:`MODE_VIBRATO_CENTS`. Same arguments, same samples.
-    Raises ``ValueError`` naming the offending parameter.
+    ``voice_rate_hz`` is the rate the voice is synthesised at before resampling to the output rate
+    (default: half the output rate above 32 kHz, else the output rate). Raises ``ValueError`` naming the
+    offending parameter.
     """
     _validate(phrase, sample_rate_hz, low_hz, interval_semitones, tempo_bpm, mode, taps, fade)
     _check_range("stress_lengthening", stress_lengthening, 0.5, 3.0)
@@ -141,8 +144,12 @@ def render_stimulus(
     bounds = lead + np.round(np.concatenate(([0.0], np.cumsum(dur_s))) * sr).astype(np.int64)
     n = int(bounds[-1]) + round(tail_s * sr)
     # The voice, rendered at half the output rate above 32 kHz (n even, so the resampled length is n).
-    sr_v = sr // 2 if sr > 32000 and sr % 2 == 0 else sr
-    n += n % (sr // sr_v)
+    if voice_rate_hz is None:
+        sr_v = sr // 2 if sr > 32000 and sr % 2 == 0 else sr
+        n += n % (sr // sr_v)
+    else:
+        _check_range("voice_rate_hz", voice_rate_hz, 8000, sr)
+        sr_v = int(voice_rate_hz)
     notes_hz = np.array([high_hz if t == "H" else low_hz for t in pattern])
     syllables = tuple(
         StimulusSyllable(
@@ -156,8 +163,8 @@ def render_stimulus(
         for i in range(len(pattern))
     )
 
-    n_v = n * sr_v // sr
-    b_v = bounds * sr_v // sr
+    n_v = round(n * sr_v / sr)
+    b_v = np.round(bounds * (sr_v / sr)).astype(np.int64)
     params = voice if voice is not None else (VoiceParams.male() if low_hz < 160.0 else VoiceParams.female())
     depth = MODE_VIBRATO_CENTS[mode] if vibrato_cents is None else vibrato_cents
     params = params.replace(vibrato_depth_cents=depth)
@@ -183,7 +190,7 @@ def render_stimulus(
     )
     if sr_v != sr:
         v = soxr.resample(v, sr_v, sr, quality="LQ")
-        if v.shape[0] != n:  # soxr gives exactly n for an exact 2:1 ratio; guard anyway
+        if v.shape[0] != n:  # exact for the default 2:1 ratio; other rates may be a sample off
             v = np.concatenate((v, np.zeros(max(0, n - v.shape[0]), dtype=np.float32)))[:n]
     samples = np.require(v, dtype=np.float32, requirements=["C", "W", "O"])
     if fade is not None:

@@ -52,7 +52,8 @@ VOWEL_TABLE: dict[str, VowelSpec] = {
     "m": VowelSpec((270, 1150, 2200, 3300, 4200), (70, 250, 350, 450, 550), (900,), (120,)),
 }
 
-_TABLE_SIZE = 16384  # points per glottal period in the pulse look-up table
+_TABLE_BITS = 14
+_TABLE_SIZE = 1 << _TABLE_BITS  # points per glottal period in the pulse look-up table
 _MIN_F0_HZ = 20.0
 
 
@@ -350,11 +351,10 @@ def synthesize_voice(
     phase = np.cumsum(dphase)
     phase -= phase[0]
     blep_idx, blep_val = _closure_bleps(phase, dphase, p)
-    period = phase.astype(np.intp)  # phase >= 0, so truncation is floor
-    frac = np.subtract(phase, period, out=dphase)
-    frac *= _TABLE_SIZE
-    tidx = frac.astype(np.intp)
-    np.minimum(tidx, _TABLE_SIZE - 1, out=tidx)
+    # One float->int conversion gives both the period number and the table index (_TABLE_SIZE = 2**k).
+    full = np.multiply(phase, _TABLE_SIZE, out=dphase).astype(np.intp)  # phase >= 0: truncation = floor
+    period = np.right_shift(full, _TABLE_BITS)
+    tidx = np.bitwise_and(full, _TABLE_SIZE - 1, out=full)
     deriv_table, flow_table = glottal_tables(p)
     source = deriv_table.astype(np.float32)[tidx]
     source[blep_idx] += blep_val

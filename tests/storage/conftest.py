@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from mit_trainer.storage import Store, open_store
@@ -61,13 +62,25 @@ class PgServer:
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-o", opts, "-w", "start"
         )
 
-    def create_database(self) -> str:
+    def url(self, name: str) -> str:
+        return f"postgresql+psycopg://postgres@/{name}?host={self.root}&port={self.port}"
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(
+            dbname="postgres", user="postgres", host=str(self.root), port=self.port, autocommit=True
+        ) as conn:
+            conn.execute(sql)
+
+    def create_database(self, *, migrated: bool = True) -> str:
+        """A new database: a copy of a template already migrated to head (fast), or empty."""
         self._n_db += 1
         name = f"mit{self._n_db}"
-        self._run(
-            str(self.bindir / "createdb"), "-h", str(self.root), "-p", str(self.port), "-U", "postgres", name
-        )
-        return f"postgresql+psycopg://postgres@/{name}?host={self.root}&port={self.port}"
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {'mit_template' if migrated else 'template0'}")
+        return self.url(name)
+
+    def prepare_template(self) -> None:
+        self._admin("CREATE DATABASE mit_template TEMPLATE template0")
+        open_store(self.url("mit_template"), recordings_dir=self.root / "unused").close()
 
     def stop(self) -> None:
         try:
@@ -86,7 +99,8 @@ def pg_server() -> Iterator[PgServer]:
     server = PgServer(bindir)
     try:
         server.start()
-    except (subprocess.CalledProcessError, OSError) as exc:
+        server.prepare_template()
+    except (subprocess.CalledProcessError, OSError, psycopg.Error) as exc:
         detail = (
             exc.stderr.decode(errors="replace") if isinstance(exc, subprocess.CalledProcessError) else exc
         )
@@ -98,8 +112,17 @@ def pg_server() -> Iterator[PgServer]:
 
 @pytest.fixture
 def pg_url(pg_server: PgServer) -> str:
-    """A fresh, empty PostgreSQL database for one test."""
+    """A fresh PostgreSQL database for one test, already at the newest schema."""
     return pg_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no tables) on each backend, for migration tests."""
+    if request.param == "sqlite":
+        return str(tmp_path / "empty.sqlite3")
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.create_database(migrated=False)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

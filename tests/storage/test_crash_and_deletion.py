@@ -47,7 +47,7 @@ def test_sigkill_mid_session_loses_at_most_the_attempt_in_progress(db_url: str, 
     lines = []
     for line in proc.stdout:
         lines.append(line.split())
-        if lines[-1] == ["done", "25"]:
+        if lines[-1] == ["done", "10"]:
             break
     os.kill(proc.pid, signal.SIGKILL)
     lines += [ln.split() for ln in proc.stdout.read().splitlines()]
@@ -98,7 +98,7 @@ def test_delete_patient_leaves_no_trace(tmp_path: Path) -> None:
     wavs = []
     for pid in (keeper.id, victim.id):
         s = store.start_session(pid, protocol_id="HE1989", protocol_version="1", level=1)
-        for i in range(30):
+        for i in range(12):
             wav = store.patient_recordings_dir(pid) / f"s{s.id}-a{i}.wav"
             sf.write(wav, np.zeros(1600), 16000)
             a = store.record_attempt(s.id, make_attempt(i, audio_path=str(wav)))
@@ -112,16 +112,16 @@ def test_delete_patient_leaves_no_trace(tmp_path: Path) -> None:
         assert value.encode() in before, value  # the check below can fail
 
     report = store.delete_patient(victim.id)
-    assert report.scrubbed and report.warnings == () and report.files_removed == 30
+    assert report.scrubbed and report.warnings == () and report.files_removed == 12
     after = _files_text(db)
     for value in VICTIM.values():
         assert value.encode() not in after, value
     assert b"KEEPER" in after and b"Kept Person" in after
     assert not any(w.exists() for w in wavs) and not folder.exists()
-    assert len(list(store.recordings_dir.rglob("*.wav"))) == 30
+    assert len(list(store.recordings_dir.rglob("*.wav"))) == 12
     assert store.check_integrity() == ["ok"]
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM attempts")).scalar_one() == 30
+        assert conn.execute(text("SELECT count(*) FROM attempts")).scalar_one() == 12
     store.close()
     assert VICTIM["code"].encode() not in _files_text(db)
 

@@ -28,8 +28,8 @@ TABLES = {
 }
 
 
-def test_upgrade_from_empty_matches_models_and_downgrade(db_url: str) -> None:
-    target = db.resolve_target(db_url)
+def test_upgrade_from_empty_matches_models_and_downgrade(empty_db_url: str) -> None:
+    target = db.resolve_target(empty_db_url)
     engine = db.create_store_engine(target)
     try:
         assert db.current_revision(engine) is None

@@ -17,6 +17,7 @@ from stimulus_helpers import (
 
 from mit_trainer.analysis.stimulus import render_stimulus
 from mit_trainer.analysis.voice import VoiceParams
+from mit_trainer.core.records import Phrase
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +25,14 @@ def tracker() -> Tracker:
     return Tracker()
 
 
+@pytest.mark.parametrize("phrase", [PHRASE, THANK_YOU], ids=lambda p: p.id)
 @pytest.mark.parametrize("tempo_bpm", [60.0, 90.0])
 @pytest.mark.parametrize(("low_hz", "voice"), [(110.0, "male"), (220.0, "female")])
 def test_intoned_notes_within_20_cents_and_span_within_5_percent(
-    tracker: Tracker, tempo_bpm: float, low_hz: float, voice: str
+    tracker: Tracker, phrase: Phrase, tempo_bpm: float, low_hz: float, voice: str
 ) -> None:
     stim = render_stimulus(
-        PHRASE,
+        phrase,
         sample_rate_hz=44100,
         low_hz=low_hz,
         tempo_bpm=tempo_bpm,
@@ -39,7 +41,7 @@ def test_intoned_notes_within_20_cents_and_span_within_5_percent(
     )
     high_hz = low_hz * 2 ** (3 / 12)
     assert [s.f0_hz for s in stim.syllables] == pytest.approx(
-        [high_hz if t == "H" else low_hz for t in PHRASE.pattern]
+        [high_hz if t == "H" else low_hz for t in phrase.pattern]
     )
     times, f0 = tracker.track(stim.samples, stim.sample_rate_hz)
     errors = [
@@ -47,7 +49,7 @@ def test_intoned_notes_within_20_cents_and_span_within_5_percent(
     ]
     assert all(abs(e) <= 20.0 for e in errors), errors
 
-    nominal_s = PHRASE.duration_s(tempo_bpm)
+    nominal_s = phrase.duration_s(tempo_bpm)
     first, last = voiced_span(times, f0)
     assert abs((last - first) - nominal_s) <= 0.05 * nominal_s, (first, last, nominal_s)
     assert abs(first - 0.3) <= 0.05 * nominal_s  # voicing starts at the first onset after the lead-in

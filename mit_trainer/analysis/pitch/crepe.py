@@ -138,9 +138,13 @@ class CrepeTracker(FrameTracker):
         idx = np.flatnonzero(run)
         if idx.size == 0:
             return f0, conf
-        starts = idx * self.hop
-        frames = padded[starts[:, None] + np.arange(self.frame_length)[None, :]]
-        sal = self.salience(frames)
+        offsets = np.arange(self.frame_length)[None, :]
+        sal = np.concatenate(
+            [
+                self.salience(padded[idx[i : i + self.batch_frames, None] * self.hop + offsets])
+                for i in range(0, idx.size, self.batch_frames)
+            ]
+        )
         conf[idx] = sal.max(axis=1)
         if self.viterbi:
             center = np.zeros(idx.size, dtype=np.int64)

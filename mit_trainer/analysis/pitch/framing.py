@@ -30,6 +30,8 @@ from mit_trainer.analysis.pitch.base import (
 from mit_trainer.core.records import FloatArray, PitchTrack
 
 BoolArray = npt.NDArray[np.bool_]
+#: Frame-local trackers analyse long signals this many frames at a time (bounded memory).
+CHUNK_FRAMES = 2048
 
 
 def n_frames_for(n_samples: int, hop: int) -> int:
@@ -86,7 +88,17 @@ class FrameTracker(ABC):
         levels = self._levels(padded, n_frames)
         floor = noise_floor_db(levels, self.voicing) if floor_db is None else floor_db
         gate = energy_gate(levels, floor, self.voicing)
-        f0, conf = self._analyze(padded, n_frames, gate)
+        if self.context_frames or self.lookahead_frames:  # a sequence model sees the whole signal
+            f0, conf = self._analyze(padded, n_frames, gate)
+        else:  # frame-local: bounded memory on long recordings
+            parts = [
+                self._analyze(
+                    padded[k * self.hop :], min(CHUNK_FRAMES, n_frames - k), gate[k : k + CHUNK_FRAMES]
+                )
+                for k in range(0, n_frames, CHUNK_FRAMES)
+            ]
+            f0 = np.concatenate([p[0] for p in parts])
+            conf = np.concatenate([p[1] for p in parts])
         f0 = decide_voicing(f0, conf, gate, threshold=self.confidence_threshold, settings=self.voicing)
         return levels, f0, conf
 

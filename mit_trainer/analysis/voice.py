@@ -52,8 +52,7 @@ VOWEL_TABLE: dict[str, VowelSpec] = {
     "m": VowelSpec((270, 1150, 2200, 3300, 4200), (70, 250, 350, 450, 550), (900,), (120,)),
 }
 
-_TABLE_BITS = 14
-_TABLE_SIZE = 1 << _TABLE_BITS  # points per glottal period in the pulse look-up table
+_TABLE_SIZE = 1 << 13  # points per glottal period in the pulse look-up table (a power of two)
 _MIN_F0_HZ = 20.0
 
 
@@ -351,18 +350,19 @@ def synthesize_voice(
     phase = np.cumsum(dphase)
     phase -= phase[0]
     blep_idx, blep_val = _closure_bleps(phase, dphase, p)
-    # One float->int conversion gives both the period number and the table index (_TABLE_SIZE = 2**k).
-    full = np.multiply(phase, _TABLE_SIZE, out=dphase).astype(np.intp)  # phase >= 0: truncation = floor
-    period = np.right_shift(full, _TABLE_BITS)
-    tidx = np.bitwise_and(full, _TABLE_SIZE - 1, out=full)
+    # Table index = fractional phase x table size; with a power-of-two size one float->int conversion
+    # and a bit mask do it (phase >= 0, so truncation is floor).
+    tidx = np.multiply(phase, _TABLE_SIZE, out=dphase).astype(np.intp)
+    np.bitwise_and(tidx, _TABLE_SIZE - 1, out=tidx)
     deriv_table, flow_table = glottal_tables(p)
     source = deriv_table.astype(np.float32)[tidx]
     source[blep_idx] += blep_val
+    if p.shimmer_db > 0:  # one gain per glottal period: repeat each over its samples
+        starts = np.searchsorted(phase, np.arange(1.0, float(np.floor(phase[-1])) + 1.0))
+        counts = np.diff(np.concatenate(([0], starts, [n])))
+        gains = 10.0 ** (gen.standard_normal(counts.shape[0]) * (p.shimmer_db / 20.0))
+        source *= np.repeat(gains.astype(np.float32), counts)
     scratch = np.empty(n, dtype=np.float32)
-    if p.shimmer_db > 0:
-        gains = 10.0 ** (gen.standard_normal(int(period[-1]) + 1) * (p.shimmer_db / 20.0))
-        np.take(gains.astype(np.float32), period, out=scratch)
-        source *= scratch
     if p.breathiness > 0:
         rms = float(np.sqrt(np.mean(deriv_table**2)))
         gate = ((0.3 + 0.7 * flow_table) * (p.breathiness * rms)).astype(np.float32)

@@ -218,7 +218,13 @@ SYLLABLES = TableSpec(
         _col("offset_s", "number", "Offset on the recording clock", "s"),
         _col("duration_s", "number", "offset_s - onset_s", "s"),
         _col("f0_median_hz", "number", "Median fundamental frequency over the syllable", "Hz"),
-        _col("pitch_error_cents", "number", "Median f0 relative to the target note", "cents"),
+        _col(
+            "pitch_error_cents",
+            "number",
+            "Median f0 against the target note, as the analysis computed it (in the patient's own key); "
+            "when the analysis gives none, against low_note_hz (L) or interval_semitones above it (H)",
+            "cents",
+        ),
     ),
 )
 
@@ -321,8 +327,10 @@ def render_codebook(
     if with_audio:
         lines += [
             "- `audio/sub-<code>/ses-<NN>/<attempt_id>.wav`: the recording; `.json`: sidecar with the "
-            "attempt's parameters and scores; `.TextGrid`: Praat tiers `target_syllables`, "
-            "`detected_syllables`, `produced_tones`, `taps` (points) and `HL_targets`; "
+            "attempt's parameters and scores; `.TextGrid`: Praat tiers `target_syllables` (target "
+            "text at the expected spans when the analysis gives `target_onset_s`/`target_offset_s`, else at "
+            "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "
+            "`taps` (point tier, labelled with the nearest syllable index) and `HL_targets`; "
             "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced), `confidence` on a 10 ms hop.",
         ]
     for spec in TABLES:

@@ -192,12 +192,14 @@ def render_stimulus(
         v = soxr.resample(v, sr_v, sr, quality="LQ")
         if v.shape[0] != n:  # exact for the default 2:1 ratio; other rates may be a sample off
             v = np.concatenate((v, np.zeros(max(0, n - v.shape[0]), dtype=np.float32)))[:n]
-    samples = np.require(v, dtype=np.float32, requirements=["C", "W", "O"])
+    samples = np.require(v, dtype=np.float32, requirements=["C", "W"])
     if fade is not None:
         samples *= _fade_gain(n, sr, syllables[0].onset_s, syllables[-1].offset_s, fade)
-    tap_track = _tap_track(bounds[:-1], n, sr) if taps != "none" else None
-    if taps == "mix" and tap_track is not None:
-        samples += tap_track
+    tap_track = None
+    if taps == "mix":
+        _add_clicks(samples, bounds[:-1], sr)
+    elif taps == "separate":
+        tap_track = _add_clicks(np.zeros(n, dtype=np.float32), bounds[:-1], sr)
     contour = np.full(math.ceil(n / sr / _CONTOUR_HOP_S), np.nan)
     hop_idx = np.round(np.arange(contour.shape[0]) * _CONTOUR_HOP_S * sr_v).astype(np.int64)
     inside = (hop_idx >= b_v[0]) & (hop_idx < b_v[-1])
@@ -389,9 +391,12 @@ def tap_click(*, sample_rate_hz: int) -> npt.NDArray[np.float32]:
     return np.asarray(click * (_TAP_PEAK / np.max(np.abs(click))), dtype=np.float32)
 
 
-def _tap_track(onsets: npt.NDArray[np.int64], n: int, sr: int) -> npt.NDArray[np.float32]:
-    track = np.zeros(n, dtype=np.float32)
+def _add_clicks(
+    track: npt.NDArray[np.float32], onsets: npt.NDArray[np.int64], sr: int
+) -> npt.NDArray[np.float32]:
+    """Add one tap click starting exactly at each onset sample (in place); returns ``track``."""
     click = tap_click(sample_rate_hz=sr)
+    n = track.shape[0]
     for o in onsets:
         k = min(click.shape[0], n - int(o))
         track[o : o + k] += click[:k]

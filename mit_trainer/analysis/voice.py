@@ -387,6 +387,38 @@ def synthesize_voice(
     return out
 
 
+def note_contour(
+    notes: Sequence[tuple[float, float, float]],
+    *,
+    n_samples: int,
+    sample_rate_hz: int,
+    glide_s: float = 0.06,
+) -> FloatArray:
+    """A per-sample f0 contour for :func:`synthesize_voice` from ``(onset_s, offset_s, f0_hz)`` notes.
+
+    NaN (silence) outside the notes; where one note ends exactly where the next begins (legato) the pitch
+    moves between them in a raised-cosine glide of ``glide_s`` centred on the join (in log frequency).
+    Handy for simulated singers: shift onsets for timing errors, scale ``f0_hz`` for off-key notes, leave
+    gaps for broken voicing.
+    """
+    f0 = np.full(n_samples, np.nan)
+    spans = [
+        (max(0, round(a * sample_rate_hz)), min(n_samples, round(b * sample_rate_hz)), float(f))
+        for a, b, f in sorted(notes)
+    ]
+    for lo, hi, f in spans:
+        if f <= 0 or not np.isfinite(f):
+            raise ValueError(f"note f0_hz must be positive; got {f!r}")
+        f0[lo:hi] = f
+    half = round(glide_s * sample_rate_hz / 2)
+    for (lo0, hi0, f_prev), (lo1, hi1, f_next) in itertools.pairwise(spans):
+        k = min(half, (hi0 - lo0) // 2, (hi1 - lo1) // 2)
+        if hi0 == lo1 and k > 0 and f_prev != f_next:
+            ramp = _rise(2 * k).astype(np.float64)
+            f0[lo1 - k : lo1 + k] = f_prev * (f_next / f_prev) ** ramp
+    return f0
+
+
 def _voicing_ramps(
     env: npt.NDArray[np.floating], voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.intp], ramp: int
 ) -> None:

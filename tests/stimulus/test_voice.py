@@ -9,7 +9,14 @@ from scipy.linalg import solve_toeplitz
 from stimulus_helpers import PHRASE, Tracker, cents, rms
 
 from mit_trainer.analysis.stimulus import render_stimulus, syllable_vowel
-from mit_trainer.analysis.voice import VOWEL_TABLE, VOWELS, VoiceParams, synthesize_voice, vowel_for_params
+from mit_trainer.analysis.voice import (
+    VOWEL_TABLE,
+    VOWELS,
+    VoiceParams,
+    note_contour,
+    synthesize_voice,
+    vowel_for_params,
+)
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +175,21 @@ def test_imperfections_are_seeded() -> None:
 )
 def test_syllable_vowel(text: str, vowel: str) -> None:
     assert syllable_vowel(text) == vowel
+
+
+def test_note_contour_for_simulated_singers(tracker: Tracker) -> None:
+    sr = 16000
+    notes = [(0.2, 1.0, 150.0), (1.0, 1.8, 180.0), (2.1, 2.9, 140.0)]  # legato join, then a gap
+    f0 = note_contour(notes, n_samples=3 * sr, sample_rate_hz=sr, glide_s=0.08)
+    assert np.isnan(f0[: int(0.2 * sr)]).all() and np.isnan(f0[int(1.85 * sr) : int(2.05 * sr)]).all()
+    assert f0[int(0.5 * sr)] == 150.0 and f0[int(1.5 * sr)] == 180.0
+    join = f0[int(0.96 * sr) : int(1.04 * sr)]
+    assert np.all(np.diff(join) >= 0) and 150.0 < join[len(join) // 2] < 180.0  # a smooth glide up
+    y = synthesize_voice(f0, sample_rate_hz=sr, vowels="a", params=VoiceParams.male(jitter_percent=0.0))
+    times, tracked = tracker.track(y, sr)
+    for onset, offset, note in notes:
+        m = (times > onset + 0.15) & (times < offset - 0.15)
+        assert abs(cents(float(np.nanmedian(tracked[m])), note)) < 10
+    assert rms(y[int(1.9 * sr) : int(2.0 * sr)]) < 1e-3 * rms(y[int(0.4 * sr) : int(0.9 * sr)])
+    with pytest.raises(ValueError, match="positive"):
+        note_contour([(0.0, 1.0, -5.0)], n_samples=sr, sample_rate_hz=sr)

@@ -104,7 +104,7 @@ def render_stimulus(
     interval_semitones: float = 3.0,
     tempo_bpm: float = 60.0,
     mode: Mode = "intone",
-    taps: TapMode = "none",
+    taps: TapMode | bool = "none",
     fade: tuple[float, float] | None = None,
     stress_lengthening: float = 1.0,
     voice: VoiceParams | None = None,
@@ -121,9 +121,11 @@ def render_stimulus(
     ``VoiceParams.male()`` for a low note under 160 Hz and ``VoiceParams.female()`` otherwise;
     ``vibrato_cents`` (peak) defaults to :data:`MODE_VIBRATO_CENTS`. Same arguments, same samples.
     ``voice_rate_hz`` is the rate the voice is synthesised at before resampling to the output rate
-    (default: half the output rate above 32 kHz, else the output rate). Raises ``ValueError`` naming the
-    offending parameter.
+    (default: half the output rate above 32 kHz, else the output rate). ``taps`` also accepts ``True``
+    (= ``"mix"``) and ``False`` (= ``"none"``). Raises ``ValueError`` naming the offending parameter.
     """
+    if isinstance(taps, bool):  # convenience: True = mixed in, False = none
+        taps = "mix" if taps else "none"
     _validate(phrase, sample_rate_hz, low_hz, interval_semitones, tempo_bpm, mode, taps, fade)
     _check_range("stress_lengthening", stress_lengthening, 0.5, 3.0)
     _check_range("lead_in_s", lead_in_s, 0.0, 10.0)

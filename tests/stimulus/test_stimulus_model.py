@@ -195,3 +195,11 @@ def test_bad_phrase_is_rejected() -> None:
     broken = make_phrase(("a", "b"), "HX")
     with pytest.raises(ValueError, match="H or L"):
         render_stimulus(broken, sample_rate_hz=16000, low_hz=130.8)
+
+
+def test_taps_accepts_booleans() -> None:
+    kw = {"sample_rate_hz": 16000, "low_hz": 130.8}
+    mixed = render_stimulus(THANK_YOU, taps=True, **kw)
+    plain = render_stimulus(THANK_YOU, taps=False, **kw)
+    assert mixed.tap_mode == "mix" and plain.tap_mode == "none"
+    assert not np.array_equal(mixed.samples, plain.samples)

@@ -28,6 +28,7 @@ from mit_trainer.audio.backend import (
 )
 from mit_trainer.audio.devices import AudioSettings, find_device
 from mit_trainer.audio.errors import AudioError, AudioUnavailableError
+from mit_trainer.audio.health import DeviceHealth
 from mit_trainer.audio.levels import SILENCE_DBFS, estimate_noise_floor_dbfs, level_stats
 from mit_trainer.audio.recording import RecordingWriter
 from mit_trainer.audio.results import AudioEvent, InputLevel, StreamInfo, XrunCounts
@@ -36,9 +37,6 @@ from mit_trainer.audio.ringbuffer import BlockClockLog, SampleRing
 if TYPE_CHECKING:
     from mit_trainer.audio.attempt import AttemptRecording
 
-#: Time allowed between starting a stream and its first callback before the device counts as lost.
-START_TIMEOUT_S = 3.0
-WATCHDOG_PERIOD_S = 0.1
 #: How long :meth:`AudioEngine.open` waits for a new stream to deliver audio before restarting it once.
 STARTUP_CHECK_S = 2.5
 #: Stream age (in samples' time) before its clock stamps are trusted; PulseAudio's ALSA plugin reports
@@ -46,7 +44,7 @@ STARTUP_CHECK_S = 2.5
 SETTLE_AGE_S = 2.0
 
 
-class AudioEngine:
+class AudioEngine(DeviceHealth):
     """Full-duplex audio for the trainer; see the package docstring for the API walk-through."""
 
     def __init__(
@@ -397,72 +395,3 @@ class AudioEngine:
 
     def xruns(self) -> XrunCounts:
         return XrunCounts(self._n_in_over, self._n_in_under, self._n_out_under, self._n_out_over, 0)
-
-    # -- device loss ---------------------------------------------------------------------------------
-    def events(self) -> list[AudioEvent]:
-        """Drain the events (device lost, reopened) that happened since the last call."""
-        out = []
-        while True:
-            try:
-                out.append(self._events.get_nowait())
-            except queue.Empty:
-                return out
-
-    @property
-    def device_lost(self) -> bool:
-        return self._lost
-
-    def _emit(self, kind: str, message: str) -> AudioEvent:
-        event = AudioEvent(kind, message, self._monotonic())
-        self._events.put(event)
-        if self._listener is not None:
-            self._listener(event)
-        return event
-
-    def check_health(self) -> AudioEvent | None:
-        """One watchdog check; the watchdog thread calls it every 0.1 s. Returns the loss event, if any."""
-        if self._stream is None or self._lost or self._closing:
-            return None
-        reason = self._loss_reason(self._monotonic())
-        if reason is None:
-            return None
-        self._lost = True
-        attempt = self._attempt
-        if attempt is not None:
-            attempt.interrupt(reason)  # finalise the file first: nothing recorded is lost
-        event = self._emit("device_lost", reason)
-        try:
-            self._close_stream()
-        except Exception:  # a broken device may refuse to close; the stream is abandoned either way
-            self._stream = None
-        return event
-
-    def _loss_reason(self, now: float) -> str | None:
-        timeout = self._settings.watchdog_timeout_s
-        what = "microphone" if self._capture else "loudspeaker"
-        if self._finished:
-            return f"The audio device stopped (the {what} was unplugged or the sound system failed)."
-        last = self._last_in_mono if self._capture else self._last_out_mono
-        if last is None:
-            if now - self._opened_mono > START_TIMEOUT_S:
-                return (
-                    f"The {what} did not start within {START_TIMEOUT_S:.0f} s; check it and choose it again."
-                )
-            return None
-        if now - last > timeout:
-            return (
-                f"No sound has come from the {what} for {now - last:.1f} s; it may have been unplugged. "
-                "The recording so far is saved."
-            )
-        since = self._underflow_since
-        if self._capture and since is not None and now - since > timeout:
-            return (
-                "The microphone stopped delivering sound; it may have been unplugged. "
-                "The recording so far is saved."
-            )
-        return None
-
-    def _watchdog_loop(self) -> None:
-        while not self._watchdog_stop.wait(WATCHDOG_PERIOD_S):
-            if self.check_health() is not None:
-                return

@@ -405,28 +405,44 @@ def _add_clicks(
     return track
 
 
+#: Frequent short words whose spelling misleads the rules below.
+_WORD_VOWELS: dict[str, str] = {
+    "i": "a", "a": "@", "the": "@", "to": "u", "do": "u", "who": "u", "you": "u", "of": "@", "was": "@",
+    "what": "@", "one": "@", "some": "@", "come": "@", "done": "@", "love": "@", "are": "a", "have": "a",
+    "give": "i", "live": "i", "eye": "a", "buy": "a", "my": "a", "by": "a", "im": "a", "ive": "a", "me": "i",
+    "he": "i", "she": "i", "we": "i", "be": "i", "where": "e", "there": "e", "whats": "@", "your": "o",
+    "how": "a", "now": "a", "down": "a", "town": "a",
+}  # fmt: skip
+#: (pattern, vowel) tried in order on the letters of a syllable; the first that matches decides.
 _VOWEL_RULES: tuple[tuple[str, str], ...] = (
-    ("ee", "i"), ("ea", "i"), ("ie", "i"), ("ey", "e"), ("ei", "e"), ("ay", "e"), ("ai", "e"),
-    ("oo", "u"), ("ou", "u"), ("ew", "u"), ("ue", "u"), ("ui", "u"), ("ow", "o"), ("oa", "o"),
-    ("oi", "o"), ("oy", "o"), ("au", "o"), ("aw", "o"), ("a", "a"), ("e", "e"), ("i", "i"),
-    ("o", "o"), ("u", "@"), ("y", "i"),
+    (r"igh", "a"), (r"ould", "u"), (r"^[^aeiouy]{2,}y$", "a"), (r"^[^aeiouy]y$", "i"),
+    (r"^[^aeiouy]*a[^aeiouy]+e$", "e"), (r"^[^aeiouy]*i[^aeiouy]+e$", "a"),
+    (r"^[^aeiouy]*o[^aeiouy]+e$", "o"), (r"^[^aeiouy]*u[^aeiouy]+e$", "u"),
+    (r"^[^aeiouy]*e[^aeiouy]+e$", "i"),
+    (r"(?:er|ir|ur)(?![aeiouy])", "@"), (r"ar(?![aeiouy])", "a"), (r"or(?![aeiouy])", "o"),
+    (r"a(?:ll?|lk)", "o"),
+    (r"ee|ea|ie", "i"), (r"ey|ei|ay|ai", "e"), (r"oo|ew|ue|ui", "u"), (r"ou", "a"), (r"ow|oa|oi|oy", "o"),
+    (r"au|aw", "o"), (r"a", "a"), (r"e", "e"), (r"i", "i"), (r"o", "o"), (r"u", "@"), (r"y", "i"),
 )  # fmt: skip
 
 
 def syllable_vowel(text: str) -> str:
-    """A rough vowel (one of ``a e i o u @``) for a written English syllable, from its first vowel letters.
+    """A rough vowel (one of ``a e i o u @``) for a written English syllable.
 
-    A final silent ``e`` after a consonant is ignored (``make`` -> ``a``); no vowel letter gives schwa.
+    A short table of frequent words, then spelling rules tried in order: *igh* and *try* -> ``a`` but an
+    unstressed *-py*, *-ly* -> ``i``; silent-e words (*make* -> ``e``, *like* -> ``a``, *home* -> ``o``);
+    r-coloured *er/ir/ur* -> schwa; vowel digraphs; then the first vowel letter. No vowel letter gives
+    schwa (``@``).
     """
     s = re.sub(r"[^a-z]", "", text.lower())
-    if len(s) > 2 and s.endswith("e") and s[-2] not in "aeiouy" and re.search(r"[aeiouy]", s[:-1]):
-        s = s[:-1]
-    m = re.search(r"[aeiouy]+", s[1:] if s.startswith("y") and len(s) > 1 else s)
+    if s in _WORD_VOWELS:
+        return _WORD_VOWELS[s]
+    m = re.search(r"[aeiouy]", s[1:] if s.startswith("y") and len(s) > 1 else s)
     if not m:
         return "@"
-    group = m.group(0)
-    for graph, vowel in _VOWEL_RULES:
-        if group.startswith(graph):
+    for pattern, vowel in _VOWEL_RULES:
+        hit = re.search(pattern, s)
+        if hit and (pattern.startswith("^") or hit.start() <= m.start() + 2):
             return vowel
     return "@"
 

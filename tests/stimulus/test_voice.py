@@ -171,9 +171,36 @@ def test_imperfections_are_seeded() -> None:
 
 @pytest.mark.parametrize(
     ("text", "vowel"),
-    [("thank", "a"), ("you", "u"), ("see", "i"), ("go", "o"), ("make", "a"), ("day", "e"), ("mm", "@")],
+    [
+        ("thank", "a"),
+        ("you", "u"),
+        ("see", "i"),
+        ("go", "o"),
+        ("make", "e"),
+        ("day", "e"),
+        ("mm", "@"),
+        ("I", "a"),
+        ("my", "a"),
+        ("like", "a"),
+        ("light", "a"),
+        ("would", "u"),
+        ("turn", "@"),
+        ("car", "a"),
+        ("all", "o"),
+        ("walk", "o"),
+        ("cup", "@"),
+        ("the", "@"),
+        ("out", "a"),
+        ("home", "o"),
+        ("Good", "u"),
+        ("ning", "i"),
+        ("cof", "o"),
+        ("fee", "i"),
+        ("wa", "a"),
+        ("ter", "@"),
+    ],
 )
-def test_syllable_vowel(text: str, vowel: str) -> None:
+def test_syllable_vowel(text: str, vowel: str) -> None:  # fmt: skip
     assert syllable_vowel(text) == vowel
 
 

@@ -52,6 +52,13 @@ class SegmentationSettings:
     spoken_energy_dip_db: float = 6.0
     #: A dip also counts this many dB per unit drop of tracker confidence (periodicity) at its bottom.
     dip_confidence_db: float = 20.0
+    #: Level dips are looked for on an envelope with this hop and window (finer than most pitch hops).
+    dip_hop_s: float = 0.005
+    dip_window_s: float = 0.02
+    #: Sung modes: a dip with another dip at least ``vibrato_dip_ratio`` as deep one vibrato period
+    #: (this range, s) away is the level ripple of vibrato, not a consonant.
+    vibrato_period_s: tuple[float, float] = (0.13, 0.26)
+    vibrato_dip_ratio: float = 0.6
     #: Neighbouring peaks of a dip are searched within this span on each side.
     dip_peak_span_s: float = 0.3
     #: Active unvoiced frames before a stretch (a consonant) are attached to its first syllable.
@@ -87,7 +94,6 @@ class FrameActivity:
     peak_db: float  # 95th percentile of frame energy
     active: BoolArray  # energy above the floor (hysteresis)
     voiced: BoolArray  # tracker voiced AND active
-    emphasis_db: FloatArray  # level of the pre-emphasised signal (consonant dips show more clearly)
 
     @property
     def dynamic_range_db(self) -> float:
@@ -136,7 +142,7 @@ def frame_activity(
     )
     if e_db.size == 0:
         empty = np.zeros(0, dtype=bool)
-        return FrameActivity(e_db, -120.0, -120.0, empty, empty, e_db)
+        return FrameActivity(e_db, -120.0, -120.0, empty, empty)
     floor = float(np.percentile(e_db, settings.noise_floor_percentile))
     peak = float(np.percentile(e_db, 95.0))
     height = min(settings.activity_on_db, 0.5 * max(peak - floor, 0.0))
@@ -144,12 +150,7 @@ def frame_activity(
     off = floor + max(height * settings.activity_off_fraction, 0.5)
     active = _hysteresis(e_db, on, off)
     voiced = active & track.voiced
-    x = _mono(samples)
-    emph = np.concatenate((x[:1], x[1:] - 0.95 * x[:-1])) if x.size else x
-    emph_db = frame_energy_db(
-        emph, sample_rate_hz=sample_rate_hz, times_s=track.times_s, window_s=settings.energy_window_s
-    )
-    return FrameActivity(e_db, floor, peak, active, voiced, emph_db)
+    return FrameActivity(e_db, floor, peak, active, voiced)
 
 
 def _runs(mask: BoolArray) -> list[tuple[int, int]]:
@@ -239,15 +240,77 @@ def _dip_score(e_db: FloatArray, span: int) -> FloatArray:
     return np.where(np.isfinite(score), score, 0.0)
 
 
+@dataclass(frozen=True)
+class _Envelope:
+    """Fine-grained level envelopes (plain and pre-emphasised) and the tracker confidence on their grid."""
+
+    times_s: FloatArray
+    level_db: FloatArray
+    emphasis_db: FloatArray
+    confidence: FloatArray
+
+
+def _envelope(track: PitchTrack, x: FloatArray, sample_rate_hz: float, s: SegmentationSettings) -> _Envelope:
+    t = np.arange(0.0, x.size / sample_rate_hz, s.dip_hop_s)
+    emph = np.concatenate((x[:1], x[1:] - 0.95 * x[:-1])) if x.size else x
+    lvl = frame_energy_db(x, sample_rate_hz=sample_rate_hz, times_s=t, window_s=s.dip_window_s)
+    emp = frame_energy_db(emph, sample_rate_hz=sample_rate_hz, times_s=t, window_s=s.dip_window_s)
+    k = np.clip(np.searchsorted(track.times_s, t), 0, max(len(track) - 1, 0))
+    conf = np.nan_to_num(track.confidence[k], nan=0.0) if len(track) else np.zeros(t.size)
+    return _Envelope(t, uniform_filter1d(lvl, 3), uniform_filter1d(emp, 3), conf)
+
+
+def _dip_splits(
+    t0: float, t1: float, env: _Envelope, s: SegmentationSettings, dip_db: float, reject_periodic: bool
+) -> list[float]:
+    """Times (s) where a syllable starts at a level dip between ``t0`` and ``t1``."""
+    fa, fb = np.searchsorted(env.times_s, [t0, t1])
+    if fb - fa < 5:
+        return []
+    h = s.dip_hop_s
+    span = max(2, round(s.dip_peak_span_s / h))
+    min_len = max(1, round(s.min_syllable_s / h))
+    lvl, emp = env.level_db[fa:fb], env.emphasis_db[fa:fb]
+    d_lvl, d_emp = _dip_score(lvl, span), _dip_score(emp, span)
+    # consonants also lower the periodicity (tracker confidence); vibrato's level ripple does not
+    conf = env.confidence[fa:fb]
+    near = max(1, span // 3)
+    pad = np.concatenate((np.full(near, -np.inf), conf, np.full(near, -np.inf)))
+    local_max = np.lib.stride_tricks.sliding_window_view(pad, 2 * near + 1).max(axis=1)
+    lo = max(1, round(0.01 / h))
+    pad_lo = np.concatenate((np.full(lo, np.inf), conf, np.full(lo, np.inf)))
+    local_min = np.lib.stride_tricks.sliding_window_view(pad_lo, 2 * lo + 1).min(axis=1)
+    dscore = np.maximum(d_lvl, d_emp)
+    dscore = np.where(dscore > 0, dscore + s.dip_confidence_db * (local_max - local_min), 0.0)
+    raw = np.maximum(d_lvl, d_emp)
+    lo_p, hi_p = round(s.vibrato_period_s[0] / h), round(s.vibrato_period_s[1] / h)
+    out = []
+    for i in _pick_splits(dscore, dip_db, 0, fb - fa, min_len):
+        if reject_periodic:  # a dip repeated one vibrato period away is level modulation, not a consonant
+            near_dips = [raw[j] for j in (*range(i - hi_p, i - lo_p + 1), *range(i + lo_p, i + hi_p + 1))
+                         if 0 <= j < raw.size]  # fmt: skip
+            if near_dips and max(near_dips) >= s.vibrato_dip_ratio * raw[i]:
+                continue
+        e = lvl if d_lvl[i] >= d_emp[i] else emp
+        # the syllable starts where the level begins to fall into the dip (half depth)
+        level = e[i] + 0.5 * (float(np.max(e[max(0, i - near) : i + 1])) - e[i])
+        j = i
+        while j > 1 and e[j - 1] < level and i - j < near:
+            j -= 1
+        out.append(float(env.times_s[fa + j]))
+    return out
+
+
 def _split_run(
     a: int,
     b: int,
     track: PitchTrack,
     act: FrameActivity,
+    env: _Envelope,
     settings: SegmentationSettings,
-    hop: float,
     use_pitch: bool,
 ) -> list[int]:
+    hop = float(track.hop_s)
     min_len = max(1, round(settings.min_syllable_s / hop))
     splits: set[int] = set()
     if use_pitch:
@@ -257,25 +320,11 @@ def _split_run(
         min_note = max(min_len, round(settings.min_note_s / hop))
         splits.update(a + i for i in _pick_splits(score, settings.pitch_step_st, 0, b - a, min_note))
     dip_db = settings.energy_dip_db if use_pitch else settings.spoken_energy_dip_db
-    span = max(2, round(settings.dip_peak_span_s / hop))
-    e = uniform_filter1d(act.emphasis_db[a:b], size=3, mode="nearest")
-    dscore = np.maximum(_dip_score(e, span), _dip_score(uniform_filter1d(act.energy_db[a:b], 3), span))
-    # consonants also lower the periodicity (tracker confidence); vibrato's level ripple does not
-    conf = np.nan_to_num(track.confidence[a:b], nan=0.0)
-    near = max(1, span // 3)
-    pad = np.concatenate((np.full(near, -np.inf), conf, np.full(near, -np.inf)))
-    local_max = np.lib.stride_tricks.sliding_window_view(pad, 2 * near + 1).max(axis=1)
-    pad_lo = np.concatenate((np.full(2, np.inf), conf, np.full(2, np.inf)))
-    local_min = np.lib.stride_tricks.sliding_window_view(pad_lo, 5).min(axis=1)
-    dscore = np.where(dscore > 0, dscore + settings.dip_confidence_db * (local_max - local_min), 0.0)
-    for i in _pick_splits(dscore, dip_db, 0, b - a, min_len):
-        # the syllable starts where the level begins to fall into the dip (half depth)
-        level = e[i] + 0.5 * (float(np.max(e[max(0, i - span // 3) : i + 1])) - e[i])
-        j = i
-        while j > 1 and e[j - 1] < level and i - j < span // 3:
-            j -= 1
-        if j >= min_len and all(abs(a + j - s) >= min_len for s in splits):
-            splits.add(a + j)
+    t0, t1 = float(track.times_s[a]), float(track.times_s[b - 1])
+    for t in _dip_splits(t0, t1, env, settings, dip_db, reject_periodic=use_pitch):
+        j = int(np.clip(np.searchsorted(track.times_s, t), a, b - 1))
+        if j - a >= min_len and b - j >= min_len and all(abs(j - s) >= min_len for s in splits):
+            splits.add(j)
     return sorted(splits)
 
 
@@ -333,6 +382,7 @@ def segment_syllables(
         return []
     hop = float(track.hop_s)
     act = activity or frame_activity(track, samples, sample_rate_hz=sample_rate_hz, settings=settings)
+    env = _envelope(track, _mono(samples), sample_rate_hz, settings)
     f0 = fix_octaves(np.where(act.voiced, track.f0_hz, np.nan))
     track = PitchTrack(track.times_s, f0, track.confidence, track.hop_s, track.tracker, track.version)
     use_pitch = mode != "spoken"
@@ -344,7 +394,7 @@ def segment_syllables(
     for a, b in _runs(nucleus):
         if b - a < min_len:
             continue
-        bounds = [a, *_split_run(a, b, track, act, settings, hop, use_pitch), b]
+        bounds = [a, *_split_run(a, b, track, act, env, settings, use_pitch), b]
         for k, (s, e) in enumerate(itertools.pairwise(bounds)):
             onset = s
             if (

@@ -19,7 +19,7 @@ from mit_trainer.analysis.alignment import align_syllables
 from mit_trainer.analysis.segmentation import DetectedSyllable, frame_activity, segment_syllables
 from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.scores import Scores, contour_score, overall_score, rhythm_score, voicing_score
-from mit_trainer.scoring.settings import MODES, ScoringSettings
+from mit_trainer.scoring.settings import MODES, ScoringSettings, ramp_down
 
 #: Version of the analysis (segmentation + scoring rules); logged with every attempt.
 ANALYSIS_VERSION = "mit-analysis/1.0"
@@ -285,6 +285,11 @@ def _score(
         "dynamic_range_db": round(act.dynamic_range_db, 1),
     }
     judged = s.weights(mode)
+    onsets = [None if d is None else d.onset_s for d in matched]
+    rhythm, rm = rhythm_score(phrase.beats, onsets, model_onsets_s=model_onsets, s=s)
+    if judged.rhythm <= 0:
+        rhythm = None
+    measures.update(rm)
     contour = None
     labels: list[str | None] = [None] * n
     cents: list[float | None] = [None] * n
@@ -295,11 +300,10 @@ def _score(
             phrase.pattern, f0s, spreads, interval_st=interval, strict=strict, min_step_st=step, s=s
         )
         measures.update(cm)
-    onsets = [None if d is None else d.onset_s for d in matched]
-    rhythm, rm = (
-        rhythm_score(phrase.beats, onsets, model_onsets_s=model_onsets, s=s) if judged.rhythm else (None, {})
-    )
-    measures.update(rm)
+        if strict and contour is not None and "tempo_bpm" in rm:  # speech rate is not intoning
+            intoned = ramp_down(rm["tempo_bpm"], s.intoned_full_credit_bpm, s.intoned_zero_credit_bpm)
+            measures["intoned"] = round(intoned, 3)
+            contour *= intoned
     completeness = al.n_matched / n if n else None
     voicing = None
     produced = [d for d in matched if d is not None]

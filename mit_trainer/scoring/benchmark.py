@@ -38,6 +38,7 @@ class TrackerReport:
     verdicts: dict[str, list[str]] = field(default_factory=dict)  # kind -> verdicts
     audio_s: float = 0.0
     analysis_s: float = 0.0
+    cpu_s: float = 0.0
     stream_latency_s: float | None = None
     correct_15db_fail: int = 0
     correct_15db_total: int = 0
@@ -177,12 +178,13 @@ def run_benchmark(
         rep = TrackerReport(name)
         items = corpus[: (limits or {}).get(name, len(corpus))]
         for item in items:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = analyze_attempt(
                 item.samples, sample_rate_hz=item.sample_rate_hz, phrase=item.phrase, mode="sung",
                 tracker=tracker, settings=settings, interval_semitones=item.interval_semitones,
             )  # fmt: skip
             rep.analysis_s += time.perf_counter() - t0
+            rep.cpu_s += time.process_time() - c0
             rep.audio_s += item.duration_s
             score_item(rep, item, res)
         if hasattr(tracker, "stream"):
@@ -208,7 +210,12 @@ def format_table(reports: Sequence[TrackerReport], expected: dict[str, str]) -> 
         "onset F1 50ms",
         "onset F1 100ms",
     ]
-    head += [f"BA {k} %" for k in kinds] + ["correct@<=15dB failed", "batch RTF x", "stream latency ms"]
+    head += [f"BA {k} %" for k in kinds] + [
+        "correct@<=15dB failed",
+        "batch RTF x (wall)",
+        "RTF x (CPU)",
+        "stream latency ms",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in reports:
         n = sum(len(v) for v in r.verdicts.values())
@@ -220,6 +227,7 @@ def format_table(reports: Sequence[TrackerReport], expected: dict[str, str]) -> 
         row += [pct(r.false_alarms, r.unvoiced_total), f"{r.onset_f1(0.05):.3f}", f"{r.onset_f1(0.1):.3f}"]
         row += [f"{100 * r.balanced(k, expected):.1f}" if r.verdicts.get(k) else "-" for k in kinds]
         row += [f"{r.correct_15db_fail}/{r.correct_15db_total}", f"{r.audio_s / max(r.analysis_s, 1e-9):.0f}"]
+        row += [f"{r.audio_s / max(r.cpu_s, 1e-9):.0f}"]
         row += ["-" if r.stream_latency_s is None else f"{1000 * r.stream_latency_s:.0f}"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)

@@ -65,6 +65,11 @@ class ScoringSettings:
     steadiness_full_credit_st: float = 1.0
     steadiness_zero_credit_st: float = 2.5
 
+    #: Sung mode: a production at speech rate is not intoned; contour credit falls from the first
+    #: tempo (syllable beats per minute, measured on the attempt) to none at the second.
+    intoned_full_credit_bpm: float = 140.0
+    intoned_zero_credit_bpm: float = 200.0
+
     # --- rhythm -------------------------------------------------------------------------------
     #: Ramp on the mean |log2| deviation of each inter-onset interval from the target's.
     rhythm_full_credit_log2: float = 0.15

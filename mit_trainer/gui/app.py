@@ -38,6 +38,7 @@ class Services(QObject):
         self.db = db
         self.store: Any = None
         self.therapist: Any = None
+        self.calibration_feed: Any = None  # demo: the simulated patient's voice for the calibration wizard
         self.audio = audio
         self.tasks = TaskRunner(self)
         self.theme = THEMES.get(settings.theme, THEMES["light"])
@@ -52,12 +53,22 @@ class Services(QObject):
             parent=self,
         )
         self.patient_window.tapped.connect(self.controller.mark_tap)
+        self.controller.live.frames.connect(self.patient_window.trace.add_frames)
+        self.controller.recording_changed.connect(self._recording_changed)
         self.patient_model.on_pause_requested(self.controller.toggle_pause)
         self.idle_lock = IdleLock(
             timeout_s=settings.auto_lock_min * 60.0, is_busy=self.controller.is_recording
         )
         app.installEventFilter(self.idle_lock)
         self._shut = False
+
+    def _recording_changed(self, on: bool) -> None:
+        trace = self.patient_window.trace
+        if on:
+            trace.clear_trace()
+            trace.start()
+        else:
+            trace.stop()
 
     def set_audio(self, audio: Any) -> None:
         self.audio = audio

@@ -132,7 +132,9 @@ class MainWindow(QMainWindow):
             notes = self.pages["session"].notes.toPlainText() if "session" in self.pages else ""
             self.s.controller.end_session(fatigue, notes)
 
-    def show_summary(self, summary: Any) -> None:
+    def show_summary(self, end: Any) -> None:
+        summary = getattr(end, "summary", end)
+        proposal = getattr(end, "proposal", None)
         fraction = getattr(summary, "score_fraction", None)
         lines = [
             f"Items: {getattr(summary, 'n_items', '–')}, attempts: {getattr(summary, 'n_attempts', '–')}",
@@ -140,6 +142,8 @@ class MainWindow(QMainWindow):
             + (f" ({100 * fraction:.0f} %)" if fraction is not None else ""),
             f"Therapist overrides: {getattr(summary, 'n_overrides', '–')}",
         ]
+        if proposal is not None:
+            lines.append(f"Advancement: {getattr(proposal.kind, 'value', proposal.kind)}: {proposal.reason}")
         for step in getattr(summary, "steps", ()) or ():
             lines.append(f"  step {step.step_id}: {step.points} points in {step.n_attempts} attempts")
         box = QMessageBox(self)

@@ -2,9 +2,9 @@
 
 It owns no protocol or scoring logic: it asks the session (``SessionPort``, i.e. the app's
 ``TrainingSession``) what comes next, renders the model there, plays and records it through the audio
-engine, and hands the recording back for analysis. Slow calls (rendering, analysis, database) go to
-the background executors; the lit syllable follows the audio clock on a ~30 Hz timer; the live
-pitch comes from :class:`LivePitch`. Results arrive as signals the panels subscribe to.
+engine, tells the session when the model has been played, and hands the recording back for analysis.
+Slow calls (rendering, analysis, database) go to the background executors; the lit syllable follows
+the audio clock on a ~30 Hz timer; the live pitch comes from :class:`LivePitch`.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from mit_trainer.gui.tasks import TaskRunner
 CLOCK_MS = 33
 #: Stop automatically this long after the voice ends (when "stop on silence" is on).
 SILENCE_STOP_S = 1.5
-#: A response never runs longer than the model plus this (a safety net, not a patient-facing timer).
+#: A response never runs longer than this after the model (a safety net, not a patient-facing timer).
 MAX_RESPONSE_S = 12.0
-UNISON_CUES = ("unison", "unison-fade")
+GOOD_OUTCOMES = ("correct", "correct_after_backup", "pass")
 log = logging.getLogger(__name__)
 
 
 def vget(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field of a view object that may be a dataclass, a mapping or missing."""
+    """A field of a view object (dataclass or mapping), or ``default``."""
     if obj is None:
         return default
     if isinstance(obj, dict):
@@ -44,42 +44,41 @@ def vget(obj: Any, name: str, default: Any = None) -> Any:
 class SessionController(QObject):
     view_changed = Signal(object)  # SessionView
     attempt_started = Signal()
-    model_finished = Signal()
     recording_changed = Signal(bool)
     outcome_ready = Signal(object)  # AttemptOutcome
-    scored = Signal(str)  # outcome the therapist gave
-    summary_ready = Signal(object)  # SessionSummary
-    message = Signal(str)  # one line for the status bar
+    scored = Signal(str)
+    summary_ready = Signal(object)  # SessionEnd
+    message = Signal(str)
 
     def __init__(
         self,
         *,
         tasks: TaskRunner,
-        audio: AudioPort,
+        audio: AudioPort | None,
         patient: PatientScreenModel,
         stream_factory: Callable[[int], Any] | None,
         record_dir: Path,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._tasks = tasks
-        self._audio = audio
-        self._patient = patient
-        self._stream_factory = stream_factory  # sample_rate_hz -> PitchStream (live trace); None = no trace
+        self._tasks, self._audio, self._patient = tasks, audio, patient
+        self._stream_factory = stream_factory  # sample_rate_hz -> PitchStream; None = no live trace
         self._record_dir = record_dir
         self.session: SessionPort | None = None
         self.view: Any = None
         self.stimulus: Any = None
         self.outcome: Any = None
         self.recording: RecordingPort | None = None
-        self.before_attempt: Callable[[Any, Any], None] | None = None  # demo: feed the fake microphone
+        self.before_attempt: Callable[[Any, Any], None] | None = None  # demo: the simulated patient answers
         self.stop_on_silence = True
-        self.low_note_hz = 150.0
-        self.interval_semitones = 3.0
-        self._attempt_no = 0
+        self.low_note_hz, self.interval_semitones = 150.0, 3.0
+        self._model_end_s = 0.0
+        self._response_from_s = 0.0
+        self._model_reported = False
         self._last_voice_s: float | None = None
         self._busy = False
         self.live = LivePitch(self)
+        self.live.frames.connect(self._on_frames)
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_MS)
         self._clock.timeout.connect(self._tick)
@@ -91,20 +90,17 @@ class SessionController(QObject):
     def is_busy(self) -> bool:
         return self._busy or self.recording is not None
 
+    def awaiting(self) -> str:
+        return str(vget(self.view, "awaiting", "none"))
+
     def set_audio(self, audio: AudioPort | None) -> None:
-        self._audio = audio  # type: ignore[assignment]
+        self._audio = audio
 
     def set_record_dir(self, path: Path) -> None:
         self._record_dir = path
 
     def attach(self, session: SessionPort | None) -> None:
-        self.session = session
-        self.outcome = None
-        if session is not None:
-            self.refresh()
-
-    def refresh(self) -> None:
-        session = self.session
+        self.session, self.outcome, self.view = session, None, None
         if session is not None:
             self._run(session.view, self._show_view)
 
@@ -117,66 +113,73 @@ class SessionController(QObject):
 
         def fail(exc: BaseException) -> None:
             self._busy = False
-            log.error("session call failed: %r", exc)
-            self.message.emit(f"{type(exc).__name__}: {exc}")
+            self.message.emit(str(exc))
 
         self._tasks.run_in_background(fn, ok, fail, executor=executor)
 
     def _show_view(self, view: Any) -> None:
         self.view = view
         phrase = vget(view, "phrase")
+        step = vget(view, "step")
         if phrase is not None:
+            probe = step is not None and str(vget(step, "cue", "")) == "none"
             self._patient.update(
                 syllables=tuple(phrase.syllables),
                 pattern=tuple(phrase.pattern),
                 beats=tuple(phrase.beats),
-                prompt=vget(view, "prompt") or None,
-                lit_index=None,
+                prompt=(phrase.probe or vget(step, "prompt")) if probe else None,
             )
-        if vget(view, "awaiting") == "done":
+        if self.awaiting() == "done":
             self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)
-        elif self._patient.state.phase not in (Phase.FEEDBACK, Phase.REST, Phase.PAUSED):
-            self._patient.update(phase=Phase.IDLE)
         self.view_changed.emit(view)
 
     # --- the model and the attempt ------------------------------------------------------------------
     def play_model(self) -> None:
-        """Render the model (off the GUI thread), then play it and record the patient at once."""
+        """Render the model (worker), then play it and record the patient at the same time."""
         session = self.session
         if session is None or self.recording is not None or self._busy:
             return
         if self._audio is None:
             self.message.emit("No audio device is available: check the microphone and speaker in Settings.")
             return
-        self.outcome = None
-        self._run(session.render_model, self._start_attempt, executor="analysis")
+        if self.awaiting() not in ("model", "response"):
+            return
 
-    def _start_attempt(self, stimulus: Any) -> None:
+        def render() -> tuple[Any, Path]:
+            stim = session.render_model() if self.awaiting() == "model" else None
+            return stim, session.next_recording_path()  # type: ignore[attr-defined]
+
+        self.outcome = None
+        self._run(render, self._start_attempt, executor="analysis")
+
+    def _start_attempt(self, rendered: tuple[Any, Path]) -> None:
+        stimulus, path = rendered
         self.stimulus = stimulus
         if self.before_attempt is not None:
             self.before_attempt(self.view, stimulus)
-        self._attempt_no += 1
-        self._record_dir.mkdir(parents=True, exist_ok=True)
-        path = self._record_dir / f"attempt-{self._attempt_no:04d}.wav"
-        samples = np.asarray(stimulus.samples, dtype=np.float32)
-        self.recording = self._audio.start_attempt(samples, int(stimulus.sample_rate_hz), path)
-        notes = tuple(
-            TargetNote(str(s.text), str(s.target), float(s.onset_s), float(s.offset_s))
-            for s in stimulus.syllables
-        )
-        cue = str(vget(self.view, "cue", "intone"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        assert self._audio is not None
+        if stimulus is None:
+            self.recording = self._audio.start_attempt(None, None, path)  # type: ignore[arg-type]
+            notes: tuple[TargetNote, ...] = ()
+            self._model_end_s = 0.0
+        else:
+            samples = np.asarray(stimulus.samples, dtype=np.float32)
+            self.recording = self._audio.start_attempt(samples, int(stimulus.sample_rate_hz), path)
+            notes = tuple(TargetNote(s.text, s.target, s.onset_s, s.offset_s) for s in stimulus.syllables)
+            self._model_end_s = float(stimulus.duration_s)
+        step = vget(self.view, "step")
+        self._response_from_s = self._model_end_s + float(vget(step, "delay_s", 0.0) or 0.0)
+        self._model_reported = stimulus is None
+        unison = bool(getattr(self.session, "is_unison", lambda: False)())
+        phase = Phase.YOUR_TURN if stimulus is None else (Phase.TOGETHER if unison else Phase.LISTEN)
         self._patient.update(
-            phase=Phase.TOGETHER if cue in UNISON_CUES else Phase.LISTEN,
-            notes=notes,
-            lit_index=None,
-            feedback=None,
-            low_note_hz=self.low_note_hz,
-            interval_semitones=self.interval_semitones,
-        )
+            phase=phase, notes=notes, lit_index=None, feedback=None,
+            low_note_hz=self.low_note_hz, interval_semitones=self.interval_semitones,
+        )  # fmt: skip
         self._last_voice_s = None
-        self.live.frames.connect(self._on_frames)
         if self._stream_factory is not None:
-            rate = int(getattr(self.recording, "sample_rate_hz", stimulus.sample_rate_hz))
+            rate = int(getattr(self.recording, "sample_rate_hz", 16_000))
             self.live.start(self.recording.read_new, self._stream_factory(rate))
         self._clock.start()
         self.recording_changed.emit(True)
@@ -188,89 +191,100 @@ class SessionController(QObject):
             self._last_voice_s = float(np.asarray(times_s)[voiced][-1])
 
     def _tick(self) -> None:
-        rec, stim = self.recording, self.stimulus
-        if rec is None or stim is None:
+        rec = self.recording
+        if rec is None:
             return
         pos = rec.position_s()
-        lit = None
-        for i, s in enumerate(stim.syllables):
-            if s.onset_s <= pos < s.offset_s:
-                lit = i
-        state = self._patient.state
-        model_end_s = float(stim.duration_s)
-        ended = pos >= model_end_s
-        if ended and state.phase in (Phase.LISTEN, Phase.TOGETHER):
-            self.model_finished.emit()
-            if not vget(self.view, "scored", True):
+        self._patient.update(lit_index=self._lit_at(pos))
+        if pos >= self._model_end_s and not self._model_reported:
+            self._model_reported = True
+            self._report_model_played()
+        elif self._model_reported and pos >= self._response_from_s and self.awaiting() == "response":
+            if (
+                self._patient.state.phase is not Phase.YOUR_TURN
+                and self._patient.state.phase is not Phase.TOGETHER
+            ):
+                self._patient.update(phase=Phase.YOUR_TURN)
+            if pos > self._response_from_s + MAX_RESPONSE_S or (
+                self.stop_on_silence and self._voice_done(pos)
+            ):
                 self.stop_attempt()
-                return
-            self._patient.update(phase=Phase.YOUR_TURN, lit_index=None)
-        elif not ended:
-            self._patient.update(lit_index=lit)
-        if ended and (pos > model_end_s + MAX_RESPONSE_S or (self.stop_on_silence and self._voice_done(pos))):
-            self.stop_attempt()
+
+    def _lit_at(self, pos_s: float) -> int | None:
+        for i, s in enumerate(getattr(self.stimulus, "syllables", ()) or ()):
+            if s.onset_s <= pos_s < s.offset_s:
+                return i
+        return None
+
+    def _report_model_played(self) -> None:
+        session = self.session
+        if session is None or self.awaiting() != "model":
+            return
+
+        def done(view: Any) -> None:
+            self._show_view(view)
+            if self.awaiting() != "response":  # a listen-only step: nothing to record
+                self.stop_attempt(discard=True)
+            elif self._response_from_s > self._model_end_s:
+                self._patient.update(
+                    phase=Phase.IDLE, lit_index=None
+                )  # the pause before a delayed repetition
+
+        self._run(session.model_played, done)  # type: ignore[attr-defined]
 
     def _voice_done(self, pos_s: float) -> bool:
-        """The patient answered after the model and has been silent for ``SILENCE_STOP_S``."""
-        last, model_end_s = self._last_voice_s, float(self.stimulus.duration_s)
-        if last is None or last < model_end_s - 0.5:
+        """The patient answered and has been silent for ``SILENCE_STOP_S``."""
+        last = self._last_voice_s
+        start = self._response_from_s if not self._patient.state.phase is Phase.TOGETHER else 0.0
+        if last is None or last < start - 0.5:
             return False
-        return pos_s - max(last, model_end_s) > SILENCE_STOP_S
+        return pos_s - max(last, self._model_end_s) > SILENCE_STOP_S
 
     def mark_tap(self) -> None:
-        """A tap on the patient's pad: stamped on the audio clock by the engine."""
-        if self.recording is not None:
+        """A tap on the patient's pad, stamped on the audio clock by the engine."""
+        if self.recording is not None and self._audio is not None:
             self._audio.mark_tap()
 
-    def stop_attempt(self) -> None:
+    def stop_attempt(self, *, discard: bool = False) -> None:
         rec = self.recording
         if rec is None:
             return
         self.recording = None
         self._clock.stop()
         self.live.stop()
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.live.frames.disconnect(self._on_frames)
         self.recording_changed.emit(False)
         self._patient.update(phase=Phase.IDLE, lit_index=None)
         session = self.session
-        if session is None:
-            rec.stop()
-            return
-        if not vget(self.view, "scored", True):
-            self._run(rec.stop, lambda _r: self.refresh(), executor="analysis")
+        if discard or session is None or self.awaiting() != "response":
+            self._run(rec.stop, lambda _r: None, executor="analysis")
             return
 
-        def analyse() -> Any:
-            return session.submit_recording(rec.stop())
+        def analyse() -> tuple[Any, Any]:
+            outcome = session.submit_recording(rec.stop())
+            return outcome, session.view()
 
         self._run(analyse, self._show_outcome, executor="analysis")
 
-    def _show_outcome(self, outcome: Any) -> None:
-        self.outcome = outcome
-        self.outcome_ready.emit(outcome)
-        self.refresh()
+    def _show_outcome(self, result: tuple[Any, Any]) -> None:
+        self.outcome, view = result
+        self.outcome_ready.emit(self.outcome)
+        self._show_view(view)
 
     # --- therapist decisions (each followed by a fresh view) ----------------------------------------
     def score(self, outcome: str, *, reason: str | None = None) -> None:
         session = self.session
-        if session is None or self.recording is not None:
+        if session is None or self.recording is not None or self.awaiting() not in ("response", "confirm"):
             return
-        kind = "override" if reason else "therapist"
-
-        def do() -> Any:
-            session.score(outcome, source=kind, reason=reason)
-            return session.view()
 
         def done(view: Any) -> None:
-            good = outcome in ("pass", "pass_after_backup", "correct", "correct_after_backup")
+            good = outcome in GOOD_OUTCOMES
             self._patient.update(
                 phase=Phase.FEEDBACK, feedback=Feedback.WELL_DONE if good else Feedback.TRY_TOGETHER
             )
             self.scored.emit(outcome)
             self._show_view(view)
 
-        self._run(do, done)
+        self._run(lambda: session.score(outcome, source="therapist", reason=reason), done)
 
     def _decide(self, action: Callable[[], Any]) -> None:
         session = self.session
@@ -285,7 +299,10 @@ class SessionController(QObject):
 
     def _after_decision(self, view: Any) -> None:
         self.outcome = None
-        if self._patient.state.phase is Phase.FEEDBACK and vget(view, "awaiting") != "done":
+        if (
+            self._patient.state.phase in (Phase.FEEDBACK, Phase.REST, Phase.PAUSED)
+            and vget(view, "awaiting") != "done"
+        ):
             self._patient.update(phase=Phase.IDLE, feedback=None)
         self._show_view(view)
 
@@ -307,8 +324,8 @@ class SessionController(QObject):
 
     def decide_advancement(self, accept: bool) -> None:
         session = self.session
-        if session is not None and hasattr(session, "decide_advancement"):
-            self._decide(lambda: session.decide_advancement(accept))  # type: ignore[attr-defined]
+        if session is not None:
+            self._decide(lambda: session.decide(accept))  # type: ignore[attr-defined]
 
     def take_break(self, fatigue: int) -> None:
         session = self.session
@@ -316,15 +333,17 @@ class SessionController(QObject):
             return
         self.stop_attempt()
         self._patient.update(phase=Phase.REST)
-        self._decide(lambda: session.take_break(fatigue))
+        self._run(
+            lambda: session.take_break(fatigue), lambda _r: self.message.emit(f"Break (fatigue {fatigue}).")
+        )
+
+    def pause(self) -> None:
+        """Pause from either screen: an attempt in progress is stopped (and kept), the patient sees "Paused"."""
+        self.stop_attempt()
+        self._patient.update(phase=Phase.PAUSED, lit_index=None)
 
     def resume(self) -> None:
         self._patient.update(phase=Phase.IDLE, feedback=None)
-
-    def pause(self) -> None:
-        """Pause from either screen: stop any attempt (kept and analysed) and show "Paused"."""
-        self.stop_attempt()
-        self._patient.update(phase=Phase.PAUSED, lit_index=None)
 
     def toggle_pause(self) -> None:
         if self._patient.state.phase in (Phase.PAUSED, Phase.REST):
@@ -336,11 +355,13 @@ class SessionController(QObject):
         session = self.session
         if session is None:
             return
-        self.stop_attempt()
+        self.stop_attempt(discard=True)
 
-        def done(summary: Any) -> None:
+        def done(end: Any) -> None:
             self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)
-            self.summary_ready.emit(summary)
+            self.summary_ready.emit(end)
+            self.session = None
+            self.view_changed.emit(None)
 
         self._run(lambda: session.end(fatigue_after, notes), done)
 
@@ -349,4 +370,5 @@ class SessionController(QObject):
         rec, self.recording = self.recording, None
         self.live.stop()
         if rec is not None:
-            rec.stop()
+            with contextlib.suppress(Exception):
+                rec.stop()

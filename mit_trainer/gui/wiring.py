@@ -222,15 +222,23 @@ def play(audio: Any, stimulus: Any) -> None:
 
 def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: Any) -> Any:
     """A new :class:`~mit_trainer.app.session.TrainingSession` for the request of the patients panel."""
-    from mit_trainer.app.session import TrainingSession
+    from mit_trainer.app.session import TrainingSession, VoiceSettings
     from mit_trainer.core.phrases import load_phrase_set
+    from mit_trainer.core.protocol import load_protocol
 
+    voice = VoiceSettings(
+        low_note_hz=req.low_note_hz,
+        interval_semitones=req.interval_semitones,
+        tempo_bpm=req.tempo_bpm,
+        model_gain=float(settings.model_volume),
+    )
     return TrainingSession.start(
         store,
         patient_code=req.patient.code,
-        therapist_id=therapist_id,
-        protocol=req.protocol_id,
+        protocol=load_protocol(req.protocol_id),
         phrase_set=load_phrase_set(req.phrase_set_path),
         level=req.level,
+        therapist_id=therapist_id,
+        voice=voice,
         fatigue_before=req.fatigue_before,
     )

@@ -45,8 +45,6 @@ class PitchTrace(QWidget):
         self._curve = pg.PlotDataItem(connect="finite")
         self._plot.addItem(self._targets)
         self._plot.addItem(self._curve)
-        self._cursor = pg.InfiniteLine(angle=90, movable=False)
-        self._plot.addItem(self._cursor)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self._plot)
@@ -66,7 +64,6 @@ class PitchTrace(QWidget):
             ax.setTextPen(pg.mkPen(theme.text))
         self._targets.setPen(pg.mkPen(theme.target, width=14))
         self._curve.setPen(pg.mkPen(theme.trace, width=5))
-        self._cursor.setPen(pg.mkPen(theme.muted_text, width=1))
 
     def set_targets(
         self, notes: tuple[TargetNote, ...], *, low_note_hz: float, interval_semitones: float
@@ -89,7 +86,6 @@ class PitchTrace(QWidget):
         self._times.clear()
         self._f0.clear()
         self._curve.setData([], [])
-        self._cursor.setValue(0.0)
         self._dirty = False
 
     def start(self) -> None:
@@ -108,9 +104,6 @@ class PitchTrace(QWidget):
             self._times.append(np.asarray(times_s, dtype=float))
             self._f0.append(np.asarray(f0_hz, dtype=float))
             self._dirty = True
-
-    def set_cursor(self, t_s: float) -> None:
-        self._cursor.setValue(t_s)
 
     def trace_data(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._times:

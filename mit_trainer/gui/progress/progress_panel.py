@@ -33,6 +33,14 @@ LEVEL_SYMBOLS = {1: "o", 2: "s", 3: "t"}
 STEP_COLOURS = ("#1f5f99", "#1e6b3a", "#8a4b00", "#5b3f99", "#00707a", "#7a2e5b")
 
 
+def _series(plot: pg.PlotWidget, x: np.ndarray, y: list[float], **kw: Any) -> None:
+    """Plot the finite points of ``y`` (nothing when there are none)."""
+    ys = np.asarray(y, dtype=float)
+    ok = np.isfinite(ys)
+    if ok.any():
+        plot.plot(x[ok], ys[ok], **kw)
+
+
 def _plot(title: str, left: str) -> pg.PlotWidget:
     p = pg.PlotWidget(title=title)
     p.setMenuEnabled(False)
@@ -127,7 +135,11 @@ class ProgressPanel(QWidget):
         pid, store = self.patient_box.currentData(), self.s.store
         if pid is None or store is None:
             return
-        self.s.tasks.run_in_background(lambda: progress_series(store, pid), self.show_points)
+        self.s.tasks.run_in_background(
+            lambda: progress_series(store, pid),
+            self.show_points,
+            lambda e: self.info.setText(f"Cannot load the progress of this patient: {e}"),
+        )
 
     # --- drawing --------------------------------------------------------------------------------------
     def show_points(self, points: list[SessionPoint]) -> None:
@@ -146,11 +158,12 @@ class ProgressPanel(QWidget):
         x = np.array([sp.number for sp in points], dtype=float)
         theme = self.s.theme
         pts = self.plots["points"]
-        pts.plot(x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
+        _series(pts, x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
         for level, symbol in LEVEL_SYMBOLS.items():
             sel = [i for i, sp in enumerate(points) if sp.level == level]
             if sel:
-                pts.plot(
+                _series(
+                    pts,
                     x[sel],
                     [points[i].points_pct for i in sel],
                     pen=None,
@@ -165,12 +178,19 @@ class ProgressPanel(QWidget):
         for i, step in enumerate(steps):
             ys = [sp.step_success_pct.get(step, np.nan) for sp in points]
             colour = STEP_COLOURS[i % len(STEP_COLOURS)]
-            self.plots["steps"].plot(
-                x, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolBrush=colour, name=step
+            _series(
+                self.plots["steps"],
+                x,
+                ys,
+                pen=pg.mkPen(colour, width=2),
+                symbol="o",
+                symbolBrush=colour,
+                name=step,
             )
         self.plots["steps"].setYRange(0, 105)
         pitch = self.plots["pitch"]
-        pitch.plot(
+        _series(
+            pitch,
             x,
             [sp.pitch_error_cents for sp in points],
             pen=pg.mkPen(theme.trace, width=2),
@@ -178,7 +198,8 @@ class ProgressPanel(QWidget):
             symbolBrush=theme.trace,
             name="pitch error (cents)",
         )
-        pitch.plot(
+        _series(
+            pitch,
             x,
             [100 * sp.rhythm_score for sp in points],
             pen=pg.mkPen(theme.target, width=2),
@@ -187,7 +208,8 @@ class ProgressPanel(QWidget):
             name="rhythm × 100",
         )
         taps = self.plots["taps"]
-        taps.plot(
+        _series(
+            taps,
             x,
             [sp.tap_asynchrony_ms for sp in points],
             pen=pg.mkPen(theme.trace, width=2),
@@ -195,7 +217,8 @@ class ProgressPanel(QWidget):
             symbolBrush=theme.trace,
             name="tap asynchrony (ms)",
         )
-        taps.plot(
+        _series(
+            taps,
             x,
             [10 * sp.fatigue_before for sp in points],
             pen=pg.mkPen(theme.target, width=2),
@@ -203,7 +226,8 @@ class ProgressPanel(QWidget):
             symbolBrush=theme.target,
             name="fatigue before × 10",
         )
-        taps.plot(
+        _series(
+            taps,
             x,
             [10 * sp.fatigue_after for sp in points],
             pen=pg.mkPen(theme.muted_text, width=2),

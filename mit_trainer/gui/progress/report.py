@@ -30,7 +30,7 @@ def report_html(store: Any, session_id: int, *, patient_code: str, image_keys: l
     frac = summary.score_fraction
     rows = []
     for a in attempts:
-        ts = a.latest_therapist_score()
+        ts = a.latest_therapist_score
         override = ts is not None and ts.reason
         mark = f"<b>override</b>: {html.escape(ts.reason or '')}" if override else ""
         rows.append(

@@ -31,11 +31,16 @@ from mit_trainer.gui.therapist.attempt_view import AttemptView
 
 #: key -> (outcome passed to the session, button text)
 SCORE_KEYS = {
-    "1": ("pass", "1  Correct"),
-    "2": ("pass_after_backup", "2  Correct after backup"),
-    "3": ("fail", "3  Incorrect"),
+    "1": ("correct", "1  Correct"),
+    "2": ("correct_after_backup", "2  Correct after backup"),
+    "3": ("incorrect", "3  Incorrect"),
 }
-OVERRIDE_CHOICES = {"Correct": "pass", "Correct after backup": "pass_after_backup", "Incorrect": "fail"}
+OVERRIDE_CHOICES = {
+    "Correct": "correct",
+    "Correct after backup": "correct_after_backup",
+    "Incorrect": "incorrect",
+    "No response": "no_response",
+}
 
 
 class SessionPanel(QWidget):
@@ -146,19 +151,42 @@ class SessionPanel(QWidget):
     # --- controller -> panel -------------------------------------------------------------------------
     def show_view(self, view: Any) -> None:
         phrase = vget(view, "phrase")
+        panel = vget(view, "panel")
         self.phrase_label.setText(phrase.text if phrase is not None else "")
         self.status["patient"].setText(str(vget(view, "patient_code", "–")))
-        self.status["level"].setText(str(vget(view, "level", "–")))
-        step = vget(view, "step_name") or vget(view, "step", "–")
-        self.status["step"].setText(str(step))
-        self.status["try"].setText(f"{vget(view, 'try_number', '–')} of {vget(view, 'tries_allowed', '–')}")
-        self.status["cue"].setText(str(vget(view, "cue", "–")))
-        self.status["next"].setText(str(vget(view, "next", "–")))
-        earned, possible = vget(view, "points_earned"), vget(view, "points_possible")
-        self.status["points"].setText("–" if possible in (None, 0) else f"{earned} of {possible}")
+        level = vget(panel, "level")
+        self.status["level"].setText("–" if level is None else f"{level} {vget(panel, 'level_name', '')}")
+        item_no, n_items = vget(panel, "item_no"), vget(panel, "n_items")
+        step_no, n_steps = vget(panel, "step_no"), vget(panel, "n_steps")
+        step_text = "–" if step_no is None else f"{step_no} of {n_steps}: {vget(panel, 'step_name', '')}"
+        backup = vget(panel, "backup_role")
+        if backup and backup != "none":
+            step_text += f" (backup: {backup})"
+        self.status["step"].setText(f"item {item_no} of {n_items}, step {step_text}" if item_no else "–")
+        try_no = vget(panel, "try_no")
+        self.status["try"].setText("–" if try_no is None else f"{try_no} of {vget(panel, 'tries', '–')}")
+        step = vget(view, "step")
+        cue = vget(step, "cue")
+        awaiting = vget(view, "awaiting", "–")
+        self.status["cue"].setText("–" if cue is None else f"{cue}; waiting for: {awaiting}")
+        self.status["next"].setText(str(vget(panel, "next", "–")))
+        totals = vget(view, "totals")
+        pct = vget(totals, "percent")
+        self.status["points"].setText(
+            "–"
+            if totals is None
+            else f"{totals.points} of {totals.possible}" + ("" if pct is None else f" ({pct:.0f} %)")
+        )
         proposal = vget(view, "proposal")
-        self.proposal.setVisible(bool(proposal))
-        self.proposal_label.setText(str(proposal or ""))
+        pending = bool(vget(view, "decision_pending", False))
+        self.proposal.setVisible(proposal is not None)
+        if proposal is not None:
+            kind = getattr(proposal.kind, "value", proposal.kind)
+            self.proposal_label.setText(f"{kind}: {proposal.reason}")
+        self.buttons["accept"].setEnabled(pending)
+        self.buttons["decline"].setEnabled(pending)
+        if view is None:
+            self.attempt_view.clear()
         self._update_enabled()
 
     def _show_outcome(self, outcome: Any) -> None:
@@ -168,16 +196,16 @@ class SessionPanel(QWidget):
         self._update_enabled()
 
     def _update_enabled(self) -> None:
-        awaiting = str(vget(self.c.view, "awaiting", "none"))
+        awaiting = self.c.awaiting()
         recording = self.c.is_recording()
-        has_session = self.c.session is not None and awaiting != "done"
-        self.buttons["play"].setEnabled(has_session and not recording and awaiting in ("model", "response"))
+        live = self.c.session is not None and awaiting != "done"
+        self.buttons["play"].setEnabled(live and not recording and awaiting in ("model", "response"))
         self.buttons["stop"].setEnabled(recording)
-        can_score = has_session and not recording and awaiting == "score"
+        can_score = live and not recording and awaiting in ("response", "confirm")
         for key in ("score1", "score2", "score3", "override"):
             self.buttons[key].setEnabled(can_score)
         for key in ("continue", "repeat", "skip", "end_item", "break"):
-            self.buttons[key].setEnabled(has_session and not recording)
+            self.buttons[key].setEnabled(live and not recording)
         self.buttons["end"].setEnabled(self.c.session is not None)
 
     # --- dialogs -------------------------------------------------------------------------------------

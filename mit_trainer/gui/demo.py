@@ -1,0 +1,187 @@
+"""``mit-trainer gui --demo``: the real trainer driven by a script, a simulated patient and the fake device.
+
+The script (a generator of wait conditions run by :class:`ScriptRunner`) unlocks as a demo therapist,
+opens the simulated patient (with a few earlier sessions, so the progress charts have data), runs one
+Level I item end to end (model, the simulated voice "sung" into the fake microphone, analysis, scores,
+the therapist's score, next step), calibrates, and visits the editor, progress and settings. With a
+screenshot folder it saves every surface at 1280x800 and 1920x1080 and exits; without one it runs at
+real speed on the desktop and leaves the trainer open.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from mit_trainer.gui import wiring
+from mit_trainer.gui.settings_store import GuiSettings
+
+SIZES = ((1280, 800), (1920, 1080))
+DEMO_PIN = "2468"
+RATE_HZ = 48_000
+Script = Generator[Callable[[], bool], None, None]
+log = logging.getLogger(__name__)
+
+
+class DemoMicrophone:
+    """The fake device on a virtual clock that this object advances, plus "say this now"."""
+
+    def __init__(self, *, speed: float) -> None:
+        from mit_trainer.audio.fake import FakeAudioDevice
+
+        self.device = FakeAudioDevice(sample_rate_hz=RATE_HZ, block_size=256, realtime=False)
+        self.speed = speed
+        self.frames = 0  # stream frames advanced so far (the stream starts at frame 0)
+        self.fed = 0  # microphone samples queued so far
+
+    def advance(self, seconds: float) -> None:
+        n_blocks = round(seconds * RATE_HZ / self.device.block_size)
+        self.device.advance(n_blocks * self.device.block_size / RATE_HZ)
+        self.frames += n_blocks * self.device.block_size
+
+    def say(self, samples: np.ndarray, *, after_s: float = 0.0) -> None:
+        """Queue ``samples`` to be heard ``after_s`` seconds from now."""
+        start = self.frames + int(after_s * RATE_HZ)
+        if start > self.fed:
+            self.device.feed(np.zeros(start - self.fed, np.float32))
+            self.fed = start
+        self.device.feed(np.asarray(samples, np.float32))
+        self.fed += len(samples)
+
+
+class ScriptRunner(QObject):
+    """Runs a generator of conditions: each ``yield cond`` waits (on a timer, never sleeping) until true."""
+
+    finished = Signal(int)
+
+    def __init__(self, script: Script, *, timeout_s: float = 90.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._script: Iterator[Callable[[], bool]] = script
+        self._cond: Callable[[], bool] | None = None
+        self._timeout_s, self._since = timeout_s, time.monotonic()
+        self._timer = QTimer(self)
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._poll)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def _where(self) -> str:
+        frame = getattr(self._script, "gi_frame", None)
+        return "?" if frame is None else f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}"
+
+    def _poll(self) -> None:
+        try:
+            while self._cond is None or self._cond():
+                self._cond = next(self._script)
+                log.info("demo step at line %s after %.1f s", self._where(), time.monotonic() - self._since)
+                self._since = time.monotonic()
+        except StopIteration:
+            self._timer.stop()
+            self.finished.emit(0)
+            return
+        except Exception:
+            log.exception("demo script failed")
+            self._timer.stop()
+            self.finished.emit(1)
+            return
+        if time.monotonic() - self._since > self._timeout_s:
+            log.error("demo script timed out waiting at line %s", self._where())
+            import faulthandler
+
+            faulthandler.dump_traceback(all_threads=True)
+            self._timer.stop()
+            self.finished.emit(1)
+
+
+def shoot(widget: QWidget, folder: Path | None, name: str) -> None:
+    """Save ``widget`` at each size of :data:`SIZES` as ``<name>-<w>x<h>.png``."""
+    if folder is None:
+        return
+    old = widget.size()
+    for w, h in SIZES:
+        widget.resize(w, h)
+        QApplication.processEvents()  # one layout pass at the new size before grabbing
+        widget.grab().save(str(folder / f"{name}-{w}x{h}.png"))
+    widget.resize(old)
+
+
+def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) -> int:
+    from mit_trainer.gui.app import build
+
+    offscreen = screenshot_dir is not None
+    tmp = None
+    if db is None:
+        tmp = tempfile.TemporaryDirectory(prefix="mit-trainer-demo-")
+        db = str(Path(tmp.name) / "demo.sqlite3")
+    mic = DemoMicrophone(speed=4.0 if offscreen else 1.0)
+    from mit_trainer.audio.engine import AudioEngine
+
+    engine = AudioEngine(mic.device, watchdog=False)
+    from mit_trainer.audio.devices import AudioSettings
+
+    engine.open(AudioSettings())
+    audio = wiring.EngineAudio(engine)
+    services, window = build(app, db=db, settings=GuiSettings(auto_lock_min=60.0), audio=audio)
+    pump = QTimer()
+    pump.setInterval(10)
+    pump.timeout.connect(lambda: mic.advance(0.010 * mic.speed))
+    pump.start()
+    window.resize(*SIZES[0])
+    window.show()
+    window.lock()
+    from mit_trainer.gui.demo_script import demo_script
+
+    runner = ScriptRunner(demo_script(services, window, mic, screenshot_dir))
+    status: list[int] = []
+
+    def done(code: int) -> None:
+        status.append(code)
+        if offscreen or code != 0:
+            pump.stop()
+            services.shutdown()
+            window.close()
+            app.quit()
+
+    runner.finished.connect(done)
+    runner.start()
+    app.exec()
+    pump.stop()
+    services.shutdown()
+    if tmp is not None:
+        tmp.cleanup()
+    code = status[0] if status else 1
+    if code != 0:
+        print("mit-trainer: error: the demo did not complete (see the log above)", file=sys.stderr)
+    return code
+
+
+def synthetic_ah(f0_hz: float, seconds: float) -> np.ndarray:
+    """A sustained "ah" at ``f0_hz`` from the project's voice synthesiser (the simulated patient's timbre)."""
+    return _voice(np.full(int(seconds * RATE_HZ), f0_hz))
+
+
+def synthetic_glide(lo_hz: float, hi_hz: float, seconds: float) -> np.ndarray:
+    """A glide on "ah" from ``lo_hz`` up to ``hi_hz`` and back down."""
+    half = int(seconds * RATE_HZ) // 2
+    up = np.geomspace(lo_hz, hi_hz, half)
+    return _voice(np.concatenate([up, up[::-1]]))
+
+
+def _voice(f0_hz: np.ndarray) -> np.ndarray:
+    from mit_trainer.analysis.voice import synthesize_voice
+
+    n, ramp = len(f0_hz), RATE_HZ // 20
+    amplitude = np.ones(n)
+    amplitude[:ramp] = np.linspace(0.0, 1.0, ramp)
+    amplitude[-ramp:] = np.linspace(1.0, 0.0, ramp)
+    return synthesize_voice(f0_hz, sample_rate_hz=RATE_HZ, vowels="a", amplitude=amplitude, peak=0.4)

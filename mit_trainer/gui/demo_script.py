@@ -1,0 +1,199 @@
+"""The scripted demo session (see :mod:`mit_trainer.gui.demo`): what a therapist would click, in order.
+
+Each ``yield`` hands the runner a condition to wait for; widgets are driven through their public
+buttons and signals, exactly as a user would, so the demo exercises the real paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mit_trainer.gui.demo import (
+    DEMO_PIN,
+    RATE_HZ,
+    DemoMicrophone,
+    Script,
+    shoot,
+    synthetic_ah,
+    synthetic_glide,
+)
+from mit_trainer.gui.patient.model import Phase
+
+HISTORY_SESSIONS = 3
+PATIENT_INDEX = 4  # how far the simulated patient has come (skill grows with sessions)
+VOICE_HZ = 118.0  # the simulated patient's comfortable pitch (app.demo's profile)
+
+
+def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) -> Script:
+    from mit_trainer.app import demo as app_demo
+    from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
+    from mit_trainer.gui.therapist.lock import hash_pin
+
+    yield lambda: s.store is not None
+    store = s.store
+    shoot(window, shots, "therapist-lock")
+    history: list[Any] = []
+    s.tasks.run_in_background(
+        lambda: app_demo.run_demo(store, sessions=HISTORY_SESSIONS, items_per_session=2), history.append
+    )
+    yield lambda: bool(history)
+
+    # The demo therapist gets a PIN and unlocks.
+    def set_pin() -> Any:
+        t = next(t for t in store.list_therapists() if t.display_name == app_demo.DEMO_THERAPIST)
+        store.set_therapist_pin(t.id, hash_pin(DEMO_PIN))
+        return t
+
+    therapist: list[Any] = []
+    s.tasks.run_in_background(set_pin, therapist.append)
+    yield lambda: bool(therapist)
+    window.refresh_therapists()
+    box = window.lock_screen.therapist_box
+    yield lambda: box.count() > 0
+    box.setCurrentIndex(box.findText(app_demo.DEMO_THERAPIST))
+    window.lock_screen.pin_edit.setText(DEMO_PIN)
+    window.lock_screen.unlock_button.click()
+    yield lambda: not window.is_locked()
+
+    # Choose the simulated patient and start a Level I session.
+    patients = window.pages["patients"]
+    window.show_page("patients")
+    patients.reload(select_code=app_demo.DEMO_PATIENT)
+    yield lambda: patients.settings is not None and patients.patient.code == app_demo.DEMO_PATIENT
+    idx = next(
+        (i for i in range(patients.phrase_set.count()) if "level1" in patients.phrase_set.itemText(i)), 0
+    )
+    patients.phrase_set.setCurrentIndex(idx)
+    patients.level.setValue(1)
+    patients.fatigue.setValue(3)
+    shoot(window, shots, "therapist-patients")
+    patients.start.click()
+    c = s.controller
+    yield lambda: c.session is not None and c.view is not None
+
+    pv = s.patient_window
+    pv.resize(1280, 800)
+    pv.show()
+    sim = SimulatedPatient(PatientProfile(female=False, comfortable_hz=VOICE_HZ), seed=11)
+    taps: list[float] = []  # pending taps, seconds after the attempt started
+    truth: list[Any] = []
+
+    def answer(view: Any, stimulus: Any) -> None:
+        """The simulated patient responds through the fake microphone (and taps on the pad)."""
+        step = view.step
+        taps.clear()
+        if step is None or not step.scored:
+            return
+        unison = c.session.is_unison()
+        mode = step.analysis_mode.value if step.analysis_mode is not None else "sung"
+        resp = sim.respond(
+            view.phrase, session_index=PATIENT_INDEX, mode=mode, sample_rate_hz=RATE_HZ, stimulus=stimulus,
+            unison=unison, tempo_bpm=60.0, interval_semitones=c.interval_semitones,
+        )  # fmt: skip
+        after = 0.0 if unison or stimulus is None else stimulus.duration_s + step.delay_s
+        mic.say(resp.samples, after_s=after)
+        taps.extend(sorted(after + t for t in resp.taps_s))
+        truth[:] = [resp.truth]
+
+    c.before_attempt = answer
+    panel = window.pages["session"]
+    window.show_page("session")
+
+    def tap_when_due() -> None:
+        rec = c.recording
+        while rec is not None and taps and rec.position_s() >= taps[0]:
+            taps.pop(0)
+            pv.tap_pad.tap()
+
+    def attempt_over() -> bool:
+        tap_when_due()
+        return c.recording is None and not c.is_busy()
+
+    shots_taken: set[str] = set()
+
+    def snap_during_attempt() -> bool:
+        tap_when_due()
+        st = pv.lanes.lit_index() is not None
+        if "patient-model" not in shots_taken and s.patient_model.state.phase is Phase.LISTEN and st:
+            shots_taken.add("patient-model")
+            shoot(pv, shots, "patient-model")
+        if (
+            "patient-your-turn" not in shots_taken
+            and s.patient_model.state.phase is Phase.YOUR_TURN
+            and pv.trace.frames_drawn > 60
+        ):
+            shots_taken.add("patient-your-turn")
+            shoot(pv, shots, "patient-your-turn")
+        return attempt_over()
+
+    first_item = c.view.panel.item_no
+    for _ in range(40):  # the steps of one item (with tries and backups); bounded for safety
+        view = c.view
+        if view is None or view.awaiting == "done" or view.panel.item_no != first_item:
+            break
+        if view.awaiting in ("model", "response"):
+            panel.buttons["play"].click()
+            yield lambda: c.is_recording()
+            yield snap_during_attempt
+            continue
+        if view.awaiting == "confirm":
+            if "therapist-session" not in shots_taken:
+                shots_taken.add("therapist-session")
+                shoot(window, shots, "therapist-session")
+            judged, _why = app_demo.therapist_judgement(truth[0], view.phrase, c.outcome.analysis.mode)
+            key = {"correct": "score1", "incorrect": "score3"}.get(judged.value, "score3")
+            panel.buttons[key].click()
+            yield lambda: s.patient_model.state.phase is Phase.FEEDBACK and not c.is_busy()
+            if "patient-after" not in shots_taken:
+                shots_taken.add("patient-after")
+                shoot(pv, shots, "patient-after")
+            continue
+        panel.buttons["continue"].click()
+        yield lambda: not c.is_busy()
+    shoot(window, shots, "therapist-next-item")
+
+    # Calibration: a sustained "ah" and a glide from the simulated patient.
+    from mit_trainer.gui.panels import open_calibration
+
+    open_calibration(window, s, patients.patient)
+    wiz = window.calibration
+    s.calibration_feed = lambda kind: mic.say(
+        synthetic_ah(VOICE_HZ, 4.5) if kind == "ah" else synthetic_glide(VOICE_HZ * 0.8, VOICE_HZ * 2.0, 5.5),
+        after_s=0.05,
+    )
+    wiz.next()
+    wiz.ah_page.button.click()
+    yield lambda: wiz.ah_page.f0 is not None
+    wiz.next()
+    wiz.glide_page.button.click()
+    yield lambda: wiz.glide_page.f0 is not None
+    wiz.next()
+    shoot(wiz, shots, "calibration")
+    wiz.reject()
+
+    # Phrase-set editor, progress (with the PDF report), settings.
+    window.show_page("editor")
+    editor = window.pages["editor"]
+    yield lambda: editor.phrase_list.count() > 0
+    editor.phrase_list.setCurrentRow(min(2, editor.phrase_list.count() - 1))
+    shoot(window, shots, "editor")
+    window.show_page("progress")
+    progress = window.pages["progress"]
+    progress.reload_patients()
+    yield lambda: progress.patient_box.findText(app_demo.DEMO_PATIENT) >= 0
+    progress.patient_box.setCurrentIndex(progress.patient_box.findText(app_demo.DEMO_PATIENT))
+    progress.load()
+    yield lambda: len(progress.points) >= HISTORY_SESSIONS or bool(progress.info.text())
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "progress: %d points, info %r", len(progress.points), progress.info.text()
+    )
+    shoot(window, shots, "progress")
+    if shots is not None and progress.selected_session_id() is not None:
+        written: list[Path] = []
+        progress.write_report(progress.selected_session_id(), shots / "session-report.pdf", written.append)
+        yield lambda: bool(written)
+    window.show_page("settings")
+    shoot(window, shots, "settings")

@@ -1,13 +1,14 @@
 """Test helpers for the stimulus tests: phrases with known truth and an independent pitch tracker.
 
-The tracker is SwiftF0 (a separately trained neural model run by onnxruntime), so the renderer's pitch is
-checked by code that shares nothing with it. librosa's ``yin``/``pyin`` would be the classic choice but
-segfault in this environment (numba gufunc in ``_parabolic_interpolation``).
+Two trackers that share nothing with the renderer check its pitch: SwiftF0 (a separately trained neural
+model run by onnxruntime; it also gives voicing, hence the voiced span) and librosa's classic ``yin``.
 """
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
+import soxr
 from swift_f0 import SwiftF0
 
 from mit_trainer.analysis.stimulus import Stimulus
@@ -42,6 +43,13 @@ class Tracker:
         result = self._detector.detect(samples.astype(np.float32), sample_rate_hz)
         f0 = np.where(result.confidence >= 0.5, result.pitch_hz, np.nan)
         return result.timestamps, f0
+
+
+def yin_track(samples: np.ndarray, sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
+    """librosa ``yin`` at 16 kHz, 10 ms hop, 64 ms frames: (frame-centre times_s, f0_hz)."""
+    y = soxr.resample(samples.astype(np.float64), sample_rate_hz, 16000)
+    f0 = librosa.yin(y, fmin=60.0, fmax=800.0, sr=16000, frame_length=1024, hop_length=160)
+    return np.arange(f0.shape[0]) * 0.01, f0
 
 
 def syllable_medians(stim: Stimulus, times: np.ndarray, f0: np.ndarray) -> list[float]:

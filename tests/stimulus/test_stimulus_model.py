@@ -13,6 +13,7 @@ from stimulus_helpers import (
     rms,
     syllable_medians,
     voiced_span,
+    yin_track,
 )
 
 from mit_trainer.analysis.stimulus import render_stimulus
@@ -48,6 +49,10 @@ def test_intoned_notes_within_20_cents_and_span_within_5_percent(
         cents(m, s.f0_hz) for m, s in zip(syllable_medians(stim, times, f0), stim.syllables, strict=True)
     ]
     assert all(abs(e) <= 20.0 for e in errors), errors
+    yin_times, yin_f0 = yin_track(stim.samples, stim.sample_rate_hz)
+    medians = syllable_medians(stim, yin_times, yin_f0)
+    errors = [cents(m, s.f0_hz) for m, s in zip(medians, stim.syllables, strict=True)]
+    assert all(abs(e) <= 20.0 for e in errors), ("yin", errors)
 
     nominal_s = phrase.duration_s(tempo_bpm)
     first, last = voiced_span(times, f0)

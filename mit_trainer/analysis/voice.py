@@ -326,21 +326,55 @@ def synthesize_voice(
         return np.zeros(0, dtype=np.float32)
     if float(np.max(f0, where=voiced, initial=0.0)) >= 0.5 * sample_rate_hz:
         raise ValueError("f0_hz must stay below half the sample rate")
+    if not voiced.any():
+        return np.zeros(n, dtype=np.float32)
+    amp = None if amplitude is None else np.asarray(amplitude, dtype=np.float64)
+    if amp is not None and amp.shape != (n,):
+        raise ValueError(f"amplitude must have shape ({n},)")
+    weight = None if vibrato_weight is None else np.asarray(vibrato_weight, dtype=np.float64)
+    # Only the stretch from just before the first voiced sample to a 50 ms ring-out after the last one is
+    # synthesised; leading and trailing silence stays zero.
+    lo = max(0, int(np.argmax(voiced)) - 1)
+    hi = min(n, n - int(np.argmax(voiced[::-1])) + round(0.05 * sample_rate_hz))
+    span = slice(lo, hi)
+    spans = [(max(a, lo) - lo, min(b, hi) - lo, v) for a, b, v in segments if min(b, hi) > max(a, lo)]
+    out = np.zeros(n, dtype=np.float32)
+    out[span] = _synthesize_span(
+        f0[span],
+        voiced[span],
+        None if amp is None else amp[span],
+        None if weight is None else weight[span],
+        spans,
+        sample_rate_hz,
+        p,
+        gen,
+    )
+    if peak is not None:
+        top = max(float(out.max()), -float(out.min()))
+        if top > 0:
+            out *= peak / top
+    return out
+
+
+def _synthesize_span(
+    f0_in: FloatArray,
+    voiced: npt.NDArray[np.bool_],
+    amplitude: FloatArray | None,
+    weight: FloatArray | None,
+    segments: list[tuple[int, int, str]],
+    sample_rate_hz: int,
+    p: VoiceParams,
+    gen: np.random.Generator,
+) -> npt.NDArray[np.float32]:
+    """The voice over one stretch (see :func:`synthesize_voice`), not normalised."""
+    n = f0_in.shape[0]
     edges = np.flatnonzero(np.diff(voiced)) + 1  # sample indices where voicing switches on or off
     runs = np.concatenate(([0], edges, [n]))
-    f0 = f0.copy()
-    if edges.size:
-        for a, b in itertools.pairwise(runs.tolist()):
-            if not voiced[a]:  # hold the neighbouring voiced f0 so the glottal phase runs on smoothly
-                f0[a:b] = f0[b] if b < n else f0[a - 1]
-    elif not voiced[0]:
-        return np.zeros(n, dtype=np.float32)
+    f0 = f0_in.copy()
+    for a, b in itertools.pairwise(runs.tolist()):
+        if not voiced[a]:  # hold the neighbouring voiced f0 so the glottal phase runs on smoothly
+            f0[a:b] = f0[b] if b < n else f0[a - 1]
     np.maximum(f0, _MIN_F0_HZ, out=f0)
-    if amplitude is not None:
-        amplitude = np.asarray(amplitude, dtype=np.float64)
-        if amplitude.shape != (n,):
-            raise ValueError(f"amplitude must have shape ({n},)")
-    weight = None if vibrato_weight is None else np.asarray(vibrato_weight, dtype=np.float64)
 
     # Glottal source: phase accumulation + table look-up, band-limited closures. Large temporaries are
     # reused in place: allocating a fresh array per step costs more than the arithmetic at these sizes.
@@ -379,12 +413,7 @@ def synthesize_voice(
     if edges.size:
         _voicing_ramps(source, voiced, runs, round(p.onset_ramp_s * sample_rate_hz))
 
-    out = _formant_filter(source, segments, sample_rate_hz, p)
-    if peak is not None:
-        top = max(float(out.max()), -float(out.min()))
-        if top > 0:
-            out *= peak / top
-    return out
+    return _formant_filter(source, segments, sample_rate_hz, p)
 
 
 def note_contour(

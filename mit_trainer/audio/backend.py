@@ -80,6 +80,7 @@ class AudioBackend(Protocol):
         block_size: int,
         latency_s: float,
         callbacks: StreamCallbacks,
+        input_channel: int = 0,
     ) -> AudioStream: ...
 
     def rescan(self) -> None: ...
@@ -222,14 +223,27 @@ class PortAudioBackend:
         block_size: int,
         latency_s: float,
         callbacks: StreamCallbacks,
+        input_channel: int = 0,
     ) -> AudioStream:
+        """Open (not start) a stream. The microphone is ``input_channel`` (0-based) of the input device;
+        the mono model goes to both channels of a stereo output (headphones hear it in both ears)."""
         sd = self._sd
         on_in, on_out, on_fin = callbacks.on_input, callbacks.on_output, callbacks.on_finished
+        ch = int(input_channel)
+        n_in = ch + 1
+        n_out = 1
+        if input_index is not None:
+            available = int(sd.query_devices(input_index)["max_input_channels"])
+            if n_in > available:
+                raise AudioError(
+                    f"Input channel {ch + 1} was chosen but the microphone device has {available}."
+                )
+        if output_index is not None:
+            n_out = min(2, int(sd.query_devices(output_index)["max_output_channels"]))
         kwargs: dict[str, Any] = dict(
             samplerate=sample_rate_hz,
             blocksize=block_size,
             dtype="float32",
-            channels=1,
             latency=latency_s,
             finished_callback=on_fin,
         )
@@ -240,22 +254,30 @@ class PortAudioBackend:
                 def cb(indata: Any, outdata: Any, frames: int, ti: Any, status: Any) -> None:
                     flags = _flags_of(status)
                     now = ti.currentTime
-                    on_out(outdata[:, 0], ti.outputBufferDacTime, now, flags)
-                    on_in(indata[:, 0], ti.inputBufferAdcTime, now, flags)
+                    left = outdata[:, 0]
+                    on_out(left, ti.outputBufferDacTime, now, flags)
+                    if n_out > 1:
+                        outdata[:, 1] = left
+                    on_in(indata[:, ch], ti.inputBufferAdcTime, now, flags)
 
-                stream = sd.Stream(device=(input_index, output_index), callback=cb, **kwargs)
+                stream = sd.Stream(
+                    device=(input_index, output_index), channels=(n_in, n_out), callback=cb, **kwargs
+                )
             elif input_index is not None:
 
                 def cb(indata: Any, frames: int, ti: Any, status: Any) -> None:
-                    on_in(indata[:, 0], ti.inputBufferAdcTime, ti.currentTime, _flags_of(status))
+                    on_in(indata[:, ch], ti.inputBufferAdcTime, ti.currentTime, _flags_of(status))
 
-                stream = sd.InputStream(device=input_index, callback=cb, **kwargs)
+                stream = sd.InputStream(device=input_index, channels=n_in, callback=cb, **kwargs)
             elif output_index is not None:
 
                 def cb(outdata: Any, frames: int, ti: Any, status: Any) -> None:
-                    on_out(outdata[:, 0], ti.outputBufferDacTime, ti.currentTime, _flags_of(status))
+                    left = outdata[:, 0]
+                    on_out(left, ti.outputBufferDacTime, ti.currentTime, _flags_of(status))
+                    if n_out > 1:
+                        outdata[:, 1] = left
 
-                stream = sd.OutputStream(device=output_index, callback=cb, **kwargs)
+                stream = sd.OutputStream(device=output_index, channels=n_out, callback=cb, **kwargs)
             else:
                 raise AudioError("Neither a microphone nor a speaker was chosen.")
         except sd.PortAudioError as exc:

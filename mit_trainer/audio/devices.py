@@ -51,6 +51,8 @@ class AudioSettings:
     ``sample_rate_hz``: ``None`` = the input device's native (default) rate; analysis resamples later.
     ``block_size``: frames per callback, 0 = let the host choose. ``latency_s``: suggested host latency.
     ``watchdog_timeout_s``: how long without audio from the microphone counts as a lost device.
+    ``input_channel``: which input of the device is the microphone (0-based; an audio interface with the
+    microphone plugged into input 2 uses 1). The mono model plays on both channels of a stereo output.
     """
 
     input_device: str | None = None
@@ -62,6 +64,7 @@ class AudioSettings:
     flush_interval_s: float = 0.25
     watchdog_timeout_s: float = 0.5
     ring_seconds: float = 20.0
+    input_channel: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)

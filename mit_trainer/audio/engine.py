@@ -229,6 +229,7 @@ class AudioEngine(DeviceHealth):
             block_size=settings.block_size,
             latency_s=settings.latency_s,
             callbacks=self,
+            input_channel=settings.input_channel,
         )
         self._opened_mono = self._monotonic()
         self._stream = stream

@@ -101,7 +101,10 @@ class FakeAudioDevice:
         block_size: int,
         latency_s: float,
         callbacks: StreamCallbacks,
+        input_channel: int = 0,
     ) -> _FakeStream:
+        if input_channel != 0:
+            raise AudioError("The fake microphone has one channel.")
         if not self._connected:
             raise AudioError("The fake device is disconnected.")
         self._stream = _FakeStream(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--input", metavar="NAME", help="microphone name (default: keep the current choice)")
     p.add_argument("--output", metavar="NAME", help="loudspeaker/headphones name (default: keep)")
+    p.add_argument("--input-channel", metavar="N", type=int, help="which input is the microphone, from 1")
     p.add_argument("--system-default", action="store_true", help="forget the choice; use the system defaults")
     p.set_defaults(handler=_choose)
     p = asub.add_parser(
@@ -103,11 +105,16 @@ def _choose(args: argparse.Namespace) -> int:
                 input_device=in_dev.name if (in_dev and inp) else None,
                 output_device=out_dev.name if (out_dev and out) else None,
             )
+        if args.input_channel is not None:
+            if args.input_channel < 1:
+                raise CliError("--input-channel counts from 1")
+            settings = replace(settings, input_channel=args.input_channel - 1)
         path = save_settings(settings)
     except AudioError as exc:
         raise CliError(str(exc)) from exc
     print(f"input: {settings.input_device or '(system default)'}")
     print(f"output: {settings.output_device or '(system default)'}")
+    print(f"input channel: {settings.input_channel + 1}")
     print(f"saved in {path}")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from mit_trainer.audio import AudioEngine, AudioError, RecordingResult, load_settings
@@ -22,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seconds", metavar="N", type=float, help="stop after N seconds (default: Ctrl-C)")
     parser.add_argument("--device", metavar="NAME", help="microphone (default: the remembered choice)")
     parser.add_argument("--rate", metavar="HZ", type=int, help="sample rate (default: the device's own)")
+    parser.add_argument(
+        "--channel",
+        metavar="N",
+        type=int,
+        help="input channel of the device, from 1 (default: remembered, 1)",
+    )
     parser.set_defaults(handler=_record)
 
 
@@ -33,9 +40,11 @@ def _record(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings = settings.with_devices(input_device=args.device or settings.input_device, output_device=None)
     if args.rate:
-        from dataclasses import replace
-
         settings = replace(settings, sample_rate_hz=args.rate)
+    if args.channel is not None:
+        if args.channel < 1:
+            raise CliError("--channel counts from 1")
+        settings = replace(settings, input_channel=args.channel - 1)
     engine = AudioEngine()
     attempt = None
     try:

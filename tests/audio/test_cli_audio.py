@@ -42,9 +42,9 @@ def test_no_portaudio_is_one_line_and_exit_1(
 
 def test_choose_remembers_full_device_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(audio_cmd, "list_devices", lambda: DEVS)
-    assert main(["audio", "choose", "--input", "usb", "--output", "hda"]) == 0
+    assert main(["audio", "choose", "--input", "usb", "--output", "hda", "--input-channel", "2"]) == 0
     s = load_settings()
-    assert (s.input_device, s.output_device) == ("USB Audio CODEC", "HDA Intel PCH")
+    assert (s.input_device, s.output_device, s.input_channel) == ("USB Audio CODEC", "HDA Intel PCH", 1)
     assert main(["audio", "choose", "--input", "nothing-like-this"]) == 1
     assert main(["audio", "choose", "--system-default"]) == 0
     assert load_settings().input_device is None
@@ -67,7 +67,9 @@ def test_record_writes_what_the_microphone_hears(monkeypatch: pytest.MonkeyPatch
     assert np.sqrt(np.mean(y**2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)
 
 
-@pytest.mark.parametrize("argv", [["--seconds", "0"], ["--seconds", "1", "-o", "x.mp3"]])
+@pytest.mark.parametrize(
+    "argv", [["--seconds", "0"], ["--seconds", "1", "-o", "x.mp3"], ["--seconds", "1", "--channel", "0"]]
+)
 def test_record_rejects_bad_arguments(argv: list[str], tmp_path: Path) -> None:
     base = ["record", "-o", str(tmp_path / "a.wav")]
     assert main(base + argv) == 1

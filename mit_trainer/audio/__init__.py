@@ -10,10 +10,13 @@ Public API (used by the GUI, the session runner and the command line)::
     info = engine.open(settings)                    # StreamInfo: negotiated rate, devices, latencies
     attempt = engine.start_attempt(model, stimulus_rate_hz=22050, record_path=path)  # model may be None
     engine.mark_tap()                               # GUI thread: stamps a tap on the stream clock
+    engine.stop_playback(); engine.is_playing       # cut the model short / poll whether it still plays
+    engine.play(model, stimulus_rate_hz=22050)      # preview a model without recording
     engine.read_new_audio()                         # consumer's timer: new float32 samples for the live trace
     engine.input_level()                            # InputLevel: dBFS, peak, clipping, noise floor
     result = attempt.stop()                         # RecordingResult: path, duration_s, offset_s, taps_s, ...
     for event in engine.events(): ...               # AudioEvent("device_lost", sentence) -> tell the user
+    attempt.interrupted, attempt.elapsed_s          # poll from a timer while recording
     engine.reopen(new_settings)                     # choose a device again without restarting
     engine.close()
 
@@ -24,6 +27,10 @@ A watchdog thread notices a device that stops delivering audio within ``watchdog
 finalises the attempt (``interrupted=True``) and queues an :class:`AudioEvent`; ``event_listener``, if
 given, is called on that watchdog thread (a Qt GUI must re-post it to its own thread, or just poll
 :meth:`AudioEngine.events` from a timer). Nothing in this package imports Qt.
+
+Start-up: ``repair_incomplete_recordings(recordings_folder)`` fixes files cut off by a crash (returns them).
+Opening a stream can take up to ~2.5 s (it is restarted if it stalls, as PulseAudio streams sometimes do
+right after the server starts): open the engine off the GUI thread or once at start-up.
 
 Timing: ``RecordingResult.offset_s`` is where the model's first sample lies in the recording's time axis,
 ``taps_s`` are relative to the recording's first sample; both come from PortAudio's

@@ -319,16 +319,7 @@ class AudioEngine(DeviceHealth):
             raise AudioError("The audio engine was opened without a microphone.")
         if self._attempt is not None:
             raise AudioError("An attempt is already being recorded.")
-        stim = None
-        if stimulus is not None:
-            if not self._playback:
-                raise AudioError("The audio engine was opened without a loudspeaker.")
-            if stimulus_rate_hz is None:
-                raise ValueError("stimulus_rate_hz is required with a stimulus")
-            x = np.asarray(stimulus, dtype=np.float32).ravel()
-            if stimulus_rate_hz != self._rate:
-                x = soxr.resample(x, stimulus_rate_hz, self._rate).astype(np.float32)
-            stim = np.ascontiguousarray(np.clip(x, -1.0, 1.0), dtype=np.float32)
+        stim = None if stimulus is None else self._prepare_stimulus(stimulus, stimulus_rate_hz)
         self._stim_armed = False
         attempt = AttemptRecording(self, record_path=Path(record_path), stimulus=stim)
         self._attempt = attempt
@@ -338,6 +329,36 @@ class AudioEngine(DeviceHealth):
             self._stim_start_out_index = -1
             self._stim_armed = True
         return attempt
+
+    def _prepare_stimulus(
+        self, stimulus: npt.NDArray[np.floating], rate_hz: int | None
+    ) -> npt.NDArray[np.float32]:
+        if not self._playback:
+            raise AudioError("The audio engine was opened without a loudspeaker.")
+        if rate_hz is None:
+            raise ValueError("stimulus_rate_hz is required with a stimulus")
+        x = np.asarray(stimulus, dtype=np.float32).ravel()
+        if rate_hz != self._rate:
+            x = soxr.resample(x, rate_hz, self._rate).astype(np.float32)
+        return np.ascontiguousarray(np.clip(x, -1.0, 1.0), dtype=np.float32)
+
+    def play(self, stimulus: npt.NDArray[np.floating], *, stimulus_rate_hz: int) -> None:
+        """Play without recording (a therapist previewing a model); not allowed during an attempt."""
+        if self._stream is None or self._lost:
+            raise AudioError("The audio device is not running; choose a device again.")
+        if self._attempt is not None:
+            raise AudioError("An attempt is being recorded; stop it first.")
+        stim = self._prepare_stimulus(stimulus, stimulus_rate_hz)
+        self._stim_armed = False
+        self._stim = stim
+        self._stim_pos = 0
+        self._stim_start_out_index = -1
+        self._stim_armed = True
+
+    @property
+    def is_playing(self) -> bool:
+        """True while a model or :meth:`play` sound is still being sent to the loudspeaker."""
+        return self._stim_armed
 
     def stop_playback(self) -> None:
         """Silence the model at once (the recording continues)."""

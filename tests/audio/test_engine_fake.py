@@ -178,3 +178,20 @@ def test_start_attempt_errors() -> None:
     eng.close()
     with pytest.raises(AudioError):
         eng.start_attempt(None, stimulus_rate_hz=None, record_path=Path("/tmp/x.wav"))
+
+
+def test_play_without_recording() -> None:
+    dev, eng = make()
+    tone = np.full(SR // 4, 0.25, np.float32)
+    eng.play(tone, stimulus_rate_hz=SR)
+    assert eng.is_playing
+    dev.advance(0.5)
+    assert not eng.is_playing
+    played = dev.played_audio()
+    assert np.count_nonzero(played == np.float32(0.25)) == tone.size
+    eng.play(tone, stimulus_rate_hz=SR)
+    dev.advance(0.05)
+    eng.stop_playback()
+    dev.advance(0.3)
+    assert np.count_nonzero(dev.played_audio() == np.float32(0.25)) < tone.size * 1.5
+    eng.close()

@@ -138,15 +138,15 @@ def _short(exc: BaseException) -> str:
 def to_mono_float(samples: npt.ArrayLike) -> Float32Array:
     """Convert integer or float samples, 1-D or 2-D, to a float32 mono array (no resampling).
 
-    2-D input is (frames, channels) as soundfile returns it; a (channels, frames) array with at most
-    8 channels and more frames than channels is also accepted. Integer data is scaled by full scale
+    2-D input is (frames, channels) as soundfile returns it; a (channels, frames) array (at most 8 rows,
+    more than 16 columns) is also accepted. Integer data is scaled by full scale
     (``2**(bits-1)``; unsigned types are centred first). Raises :class:`AudioInputError` for NaN/inf.
     """
     x = np.asarray(samples)
     if x.dtype.kind not in "iuf":
         raise AudioInputError(f"audio samples must be integer or float numbers, got dtype {x.dtype}")
     if x.ndim == 2:
-        if x.shape[0] <= 8 and x.shape[1] > x.shape[0]:
+        if x.shape[0] <= 8 and x.shape[1] > 16:
             x = x.T
         if x.shape[1] == 0:
             raise AudioInputError("audio array has no channels")

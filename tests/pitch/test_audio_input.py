@@ -126,6 +126,7 @@ def test_to_mono_float_scales_integers_and_orients_channels() -> None:
     frames_channels = np.stack([np.ones(100), np.zeros(100)], axis=1)
     np.testing.assert_allclose(to_mono_float(frames_channels), 0.5)
     np.testing.assert_allclose(to_mono_float(frames_channels.T), 0.5)  # (channels, frames) too
+    np.testing.assert_allclose(to_mono_float(np.array([[1.0, 0.0]])), [0.5])  # one stereo frame
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

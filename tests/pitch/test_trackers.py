@@ -73,7 +73,7 @@ def test_silence_and_noise_are_unvoiced(trackers: dict[str, PitchTracker], name:
     assert np.mean(trackers[name].track(noise, sample_rate_hz=SR).voiced) <= 0.02
 
 
-@pytest.mark.parametrize("name", FAST)
+@pytest.mark.parametrize("name", ["yin", "swiftf0", "crepe-tiny"])
 @pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000, 96000])
 def test_any_sample_rate(trackers: dict[str, PitchTracker], name: str, rate: int) -> None:
     x = harmonic_tone(220.0, duration_s=0.5, sample_rate_hz=rate, n_harmonics=3)

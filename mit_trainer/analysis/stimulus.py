@@ -21,6 +21,7 @@ the longest shipped phrase well under 50 ms at 44.1 kHz (``benchmarks/bench_stim
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,7 @@ def render_stimulus(
     _check_range("tail_s", tail_s, 0.0, 10.0)
     if vibrato_cents is not None:
         _check_range("vibrato_cents", vibrato_cents, 0.0, 100.0)
-    sr = sample_rate_hz
+    sr = int(sample_rate_hz)
     high_hz = low_hz * 2.0 ** (interval_semitones / 12.0)
     beat_s = 60.0 / tempo_bpm
     pattern = [t.upper() for t in phrase.pattern]
@@ -228,7 +229,8 @@ def render_stimulus(
 
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and lo <= value <= hi):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and lo <= value <= hi):
         raise ValueError(f"{name} must be between {lo:g} and {hi:g}; got {value!r}")
 
 
@@ -242,7 +244,7 @@ def _validate(
     taps: str,
     fade: tuple[float, float] | None,
 ) -> None:
-    if not isinstance(sample_rate_hz, int) or not 8000 <= sample_rate_hz <= 192000:
+    if not isinstance(sample_rate_hz, numbers.Integral) or not 8000 <= sample_rate_hz <= 192000:
         raise ValueError(f"sample_rate_hz must be an integer between 8000 and 192000; got {sample_rate_hz!r}")
     _check_range("low_hz", low_hz, 50.0, 1000.0)
     _check_range("interval_semitones", interval_semitones, 1.0, 12.0)

@@ -19,7 +19,7 @@ from mit_trainer.cli.errors import CliError
 from mit_trainer.scoring.benchmark import format_table, run_benchmark
 
 #: Items analysed with the slow reference trackers (pyin ~0.2x real time, crepe-full ~0.5x).
-SLOW_LIMITS = {"pyin": 16, "crepe-full": 16, "crepe-medium": 32}
+SLOW_LIMITS = {"pyin": 8, "crepe-full": 16, "crepe-medium": 32}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -226,10 +226,18 @@ def analyze_attempt(
     detected = segment_syllables(
         track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation, mode=mode, activity=act
     )
-    detected = [d for d in detected if d.voiced_fraction >= s.min_voiced_fraction]
+    detected = [
+        d
+        for d in detected
+        if d.voiced_fraction >= s.min_voiced_fraction
+        and (d.f0_spread_st is None or d.f0_spread_st <= s.max_syllable_spread_st)
+    ]
     voiced_s = sum(d.duration_s * d.voiced_fraction for d in detected)
+    span_s = detected[-1].offset_s - detected[0].onset_s if detected else 0.0
+    sparse = voiced_s < s.no_response_sparse_max_s and voiced_s < s.no_response_sparse_fraction * span_s
     if (
         not detected
+        or sparse
         or voiced_s < s.no_response_min_voiced_s
         or act.dynamic_range_db < s.no_response_dynamic_db
         or act.peak_db < s.no_response_peak_dbfs

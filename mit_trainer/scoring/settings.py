@@ -39,8 +39,15 @@ class ScoringSettings:
     # --- what counts as a response -------------------------------------------------------------
     #: A detected syllable counts only if at least this fraction of its frames is voiced.
     min_voiced_fraction: float = 0.3
+    #: ... and only if its pitch is voice-like: the inter-quartile range of its f0 at most this
+    #: (semitones; trackers' false alarms in noise jump around, a voice glides at most a few semitones).
+    max_syllable_spread_st: float = 3.0
     #: Less voiced sound than this (s, summed over syllables) is ``no_response``.
     no_response_min_voiced_s: float = 0.2
+    #: Scattered blips are ``no_response`` too: less than ``no_response_sparse_max_s`` of voice that
+    #: also fills less than ``no_response_sparse_fraction`` of the span from the first to the last blip.
+    no_response_sparse_max_s: float = 0.6
+    no_response_sparse_fraction: float = 0.3
     #: A recording whose loud frames are less than this above its noise floor is ``no_response``.
     no_response_dynamic_db: float = 6.0
     #: A recording whose loud frames are below this level (dBFS) is ``no_response``.

@@ -138,3 +138,24 @@ def test_thresholds_are_settings(attempt, tracker):
     item = attempt("missing", drop=(2,))
     lenient = ScoringSettings(min_completeness=0.75)
     assert _analyze(item, tracker, settings=lenient).verdict == "pass"
+
+
+def test_spoken_instead_of_sung_fails_in_sung_mode_but_passes_as_speech(attempt, tracker):
+    item = attempt("spoken", seed=6)
+    sung = _analyze(item, tracker, mode="sung")
+    assert sung.verdict == "fail"
+    assert sung.measures["tempo_bpm"] > 150  # speech rate, not intoning
+    assert sung.measures["intoned"] < 0.5
+    spoken = _analyze(item, tracker, mode="spoken")
+    assert spoken.scores.completeness == 1.0
+    assert spoken.verdict == "pass"
+
+
+def test_sprechgesang_judges_rhythm_and_completeness_with_lenient_contour(attempt, tracker):
+    res = _analyze(attempt("correct", seed=9), tracker, mode="sprechgesang")
+    assert res.scores.voicing is None
+    assert res.scores.rhythm >= 0.9 and res.scores.completeness == 1.0
+    assert res.scores.contour == pytest.approx(1.0)  # direction only
+    assert res.verdict == "pass"
+    mono = _analyze(attempt("monotone", seed=9), tracker, mode="sprechgesang")
+    assert mono.verdict == "pass"  # pitch is no longer held in speech-song: a flat contour does not fail

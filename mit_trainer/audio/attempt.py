@@ -107,7 +107,12 @@ class AttemptRecording:
             )
         x = eng.xruns().minus(self._xruns_at_start)
         xruns = XrunCounts(
-            x.input_overflows, x.input_underflows, x.output_underflows, x.output_overflows, lost
+            x.input_overflows,
+            x.input_underflows,
+            x.output_underflows,
+            x.output_overflows,
+            lost,
+            x.samples_padded,
         )
         info = eng.info
         return RecordingResult(

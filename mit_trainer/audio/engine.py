@@ -80,6 +80,10 @@ class AudioEngine(DeviceHealth):
         self._stim_armed = False
         self._n_in_over = self._n_in_under = self._n_out_under = self._n_out_over = 0
         self._underflow_since: float | None = None
+        self._last_adc_s: float | None = None
+        self._last_in_frames = 0
+        self._n_padded = 0
+        self._zeros = np.zeros(sample_rate_hz, dtype=np.float32)  # up to 1 s of gap filled per overflow
         self._last_in_mono: float | None = None
         self._last_out_mono: float | None = None
         self._last_now: tuple[float, float] | None = None
@@ -101,6 +105,14 @@ class AudioEngine(DeviceHealth):
     # -- callbacks (audio thread) -------------------------------------------------------------------
     def on_input(self, samples: npt.NDArray[np.float32], adc_time_s: float, now_s: float, flags: int) -> None:
         mono = self._monotonic()
+        n = samples.shape[0]
+        if flags & INPUT_OVERFLOW and self._last_adc_s is not None:
+            # Samples were lost before this block: fill the gap (measured on the ADC clock) with silence so
+            # the recording's time axis stays continuous and the model offset stays valid after it.
+            gap = round((adc_time_s - self._last_adc_s) * self._rate) - self._last_in_frames
+            if 0 < gap <= self._zeros.shape[0]:
+                self._ring.write(self._zeros[:gap])
+                self._n_padded += gap
         self._in_clock.add(self._ring.written, adc_time_s, not (flags & (INPUT_OVERFLOW | INPUT_UNDERFLOW)))
         self._ring.write(samples)
         if flags:
@@ -112,6 +124,8 @@ class AudioEngine(DeviceHealth):
                     self._underflow_since = mono
         if not flags & INPUT_UNDERFLOW:
             self._underflow_since = None
+        self._last_adc_s = adc_time_s
+        self._last_in_frames = n
         self._last_in_mono = mono
         self._last_now = (now_s, mono)
 
@@ -416,4 +430,6 @@ class AudioEngine(DeviceHealth):
         return t
 
     def xruns(self) -> XrunCounts:
-        return XrunCounts(self._n_in_over, self._n_in_under, self._n_out_under, self._n_out_over, 0)
+        return XrunCounts(
+            self._n_in_over, self._n_in_under, self._n_out_under, self._n_out_over, 0, self._n_padded
+        )

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from mit_trainer.audio.backend import StreamCallbacks
+from mit_trainer.audio.backend import INPUT_OVERFLOW, StreamCallbacks
 from mit_trainer.audio.devices import DeviceInfo
 from mit_trainer.audio.errors import AudioError
 
@@ -59,6 +59,8 @@ class FakeAudioDevice:
         self._n_played = 0
         self._frames = 0  # frames of stream time elapsed
         self._connected = True
+        self._drop_frames = 0
+        self._overflowed = False
         self._stream: _FakeStream | None = None
         self._lock = threading.Lock()
         self._t0 = time.perf_counter()
@@ -125,6 +127,11 @@ class FakeAudioDevice:
         """Simulate unplugging: callbacks stop, the clock goes on."""
         self._connected = False
 
+    def drop_input(self, seconds: float) -> None:
+        """Simulate an input overflow: the next ``seconds`` of microphone audio never reach the engine;
+        the block after the gap carries the overflow flag and its true ADC time."""
+        self._drop_frames += round(seconds * self.sample_rate_hz / self.block_size) * self.block_size
+
     def reconnect(self) -> None:
         self._connected = True
 
@@ -159,14 +166,20 @@ class FakeAudioDevice:
             out = np.zeros(bs, dtype=np.float32)
             stream.callbacks.on_output(out, now + self.output_latency_s, now, 0)
             self._keep_played(out)
+        if stream.capture and self._drop_frames > 0:
+            self._drop_frames -= bs
+            self._overflowed = True
+            return  # this period of input is lost; playback went on
         if stream.capture:
+            flags = INPUT_OVERFLOW if self._overflowed else 0
+            self._overflowed = False
             block = self._mic_block(start - stream.first_frame, bs)
             if self.echo_gain and stream.play:
                 rt = round((self.output_latency_s + self.input_latency_s) * rate) + bs
                 j = np.arange(self._n_played - bs - rt, self._n_played - rt)
                 ok = (j >= 0) & (j < self._n_played)
                 block[ok] += self.echo_gain * self._played[j[ok]]
-            stream.callbacks.on_input(block, now - bs / rate - self.input_latency_s, now, 0)
+            stream.callbacks.on_input(block, now - bs / rate - self.input_latency_s, now, flags)
 
     def _mic_block(self, pos: int, n: int) -> npt.NDArray[np.float32]:
         out = np.zeros(n, dtype=np.float32)

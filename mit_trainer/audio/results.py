@@ -20,13 +20,15 @@ class AudioEvent:
 
 @dataclass(frozen=True)
 class XrunCounts:
-    """Glitches seen by the callbacks; ``samples_lost`` counts samples the recorder could not save."""
+    """Glitches seen by the callbacks. ``samples_lost``: samples the recorder could not save (written as
+    silence); ``samples_padded``: silence inserted where the device lost input (measured on the ADC clock)."""
 
     input_overflows: int = 0
     input_underflows: int = 0
     output_underflows: int = 0
     output_overflows: int = 0
     samples_lost: int = 0
+    samples_padded: int = 0
 
     @property
     def total(self) -> int:
@@ -39,6 +41,7 @@ class XrunCounts:
             self.output_underflows - other.output_underflows,
             self.output_overflows - other.output_overflows,
             self.samples_lost - other.samples_lost,
+            self.samples_padded - other.samples_padded,
         )
 
 

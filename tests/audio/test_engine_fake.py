@@ -195,3 +195,20 @@ def test_play_without_recording() -> None:
     dev.advance(0.3)
     assert np.count_nonzero(dev.played_audio() == np.float32(0.25)) < tone.size * 1.5
     eng.close()
+
+
+def test_flagged_input_overflow_is_filled_so_time_stays_continuous(tmp_path: Path) -> None:
+    mic = voice(3.0, f_hz=130.0)
+    dev, eng = make(mic, echo_gain=0.0)
+    attempt = eng.start_attempt(None, stimulus_rate_hz=None, record_path=tmp_path / "gap.wav")
+    dev.advance(BS * 40 / SR)
+    dev.drop_input(BS * 10 / SR)  # the next ten blocks never arrive
+    dev.advance(BS * 60 / SR)  # 60 blocks of time: 10 lost, 50 delivered
+    result = attempt.stop()
+    y, _ = sf.read(tmp_path / "gap.wav", dtype="float32")
+    assert y.size == 100 * BS  # 100 blocks of real time, the 10 lost ones as silence
+    assert result.xruns.input_overflows == 1 and result.xruns.samples_padded == 10 * BS
+    assert not y[40 * BS : 50 * BS].any()
+    after = slice(50 * BS, 100 * BS)
+    np.testing.assert_allclose(y[after], mic[after], atol=1e-6)  # still aligned with real time
+    eng.close()

@@ -14,8 +14,8 @@ onset and the last offset, pitch steps glide over ~60 ms around each boundary, a
 each new syllable, light vibrato once a note settles), ``hum`` (the same melody with the closed-mouth ``m``
 timbre) and ``sprechgesang`` (rhythm and stress kept; H syllables rise to and fall from the high note, L
 syllables drift down, the whole phrase declines; no vibrato). The voice is :mod:`voice` rendered at half the
-output rate above 32 kHz (the formants stay below 5.5 kHz) and resampled with soxr, which keeps rendering of
-the longest shipped phrase well under 50 ms at 44.1 kHz (``benchmarks/bench_stimulus.py``).
+output rate above 32 kHz (the formants stay below 5.5 kHz) and resampled with soxr: about 1.6x faster than
+synthesising at 44.1 kHz (``benchmarks/bench_stimulus.py`` compares both).
 """
 
 from __future__ import annotations
@@ -443,7 +443,7 @@ def syllable_vowel(text: str) -> str:
     if not m:
         return "@"
     for pattern, vowel in _VOWEL_RULES:
-        hit = re.search(pattern, s)
+        hit = re.search(pattern, s)  # the re module caches compiled patterns
         if hit and (pattern.startswith("^") or hit.start() <= m.start() + 2):
             return vowel
     return "@"

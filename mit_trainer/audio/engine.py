@@ -83,6 +83,7 @@ class AudioEngine(DeviceHealth):
         self._last_adc_s: float | None = None
         self._last_in_frames = 0
         self._n_padded = 0
+        self._settled_at = int(SETTLE_AGE_S * sample_rate_hz)  # before that, stamps may be start-up garbage
         self._zeros = np.zeros(sample_rate_hz, dtype=np.float32)  # up to 1 s of gap filled per overflow
         self._last_in_mono: float | None = None
         self._last_out_mono: float | None = None
@@ -106,7 +107,7 @@ class AudioEngine(DeviceHealth):
     def on_input(self, samples: npt.NDArray[np.float32], adc_time_s: float, now_s: float, flags: int) -> None:
         mono = self._monotonic()
         n = samples.shape[0]
-        if flags & INPUT_OVERFLOW and self._last_adc_s is not None:
+        if flags & INPUT_OVERFLOW and self._last_adc_s is not None and self._ring.written >= self._settled_at:
             # Samples were lost before this block: fill the gap (measured on the ADC clock) with silence so
             # the recording's time axis stays continuous and the model offset stays valid after it.
             gap = round((adc_time_s - self._last_adc_s) * self._rate) - self._last_in_frames

@@ -1,0 +1,122 @@
+"""The result of analysing one attempt and its JSON (DESIGN.md §3): per-syllable results, scores, verdict."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mit_trainer.analysis.segmentation import DetectedSyllable
+from mit_trainer.core.records import PitchTrack
+from mit_trainer.scoring.scores import Scores
+
+#: Version of the analysis (segmentation + scoring rules); logged with every attempt.
+ANALYSIS_VERSION = "mit-analysis/1.0"
+
+VERDICTS = ("pass", "fail", "no_response")
+
+
+@dataclass(frozen=True)
+class SyllableResult:
+    """One target syllable and what was produced for it (None where not produced / unvoiced)."""
+
+    index: int
+    text: str
+    target: str
+    onset_s: float | None
+    offset_s: float | None
+    f0_hz: float | None
+    produced: str | None
+    error_cents: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        def r(v: float | None, nd: int) -> float | None:
+            return None if v is None else round(float(v), nd)
+
+        return {
+            "index": self.index,
+            "text": self.text,
+            "target": self.target,
+            "onset_s": r(self.onset_s, 3),
+            "offset_s": r(self.offset_s, 3),
+            "f0_hz": r(self.f0_hz, 2),
+            "produced": self.produced,
+            "error_cents": r(self.error_cents, 1),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SyllableResult:
+        return cls(
+            int(d["index"]),
+            str(d["text"]),
+            str(d["target"]),
+            d.get("onset_s"),
+            d.get("offset_s"),
+            d.get("f0_hz"),
+            d.get("produced"),
+            d.get("error_cents"),
+        )
+
+
+@dataclass(frozen=True)
+class AttemptAnalysis:
+    """Everything measured about one attempt; the JSON of DESIGN.md §3."""
+
+    audio: str | None
+    phrase_id: str
+    mode: str
+    tracker: str
+    duration_s: float
+    pitch: PitchTrack
+    syllables: tuple[SyllableResult, ...]
+    scores: Scores
+    measures: dict[str, Any] = field(hash=False, compare=False)
+    verdict: str
+    analysis_version: str = ANALYSIS_VERSION
+    warnings: tuple[str, ...] = ()
+    detected: tuple[DetectedSyllable, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "audio": self.audio,
+            "phrase_id": self.phrase_id,
+            "mode": self.mode,
+            "tracker": self.tracker,
+            "duration_s": round(self.duration_s, 3),
+            "pitch": self.pitch.to_json(),
+            "syllables": [s.to_json() for s in self.syllables],
+            "scores": self.scores.to_json(),
+            "verdict": self.verdict,
+            "measures": self.measures,
+            "analysis_version": self.analysis_version,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> AttemptAnalysis:
+        p = d["pitch"]
+        f0 = np.array([math.nan if v is None else float(v) for v in p["f0_hz"]], dtype=float)
+        track = PitchTrack(
+            times_s=np.asarray(p["times_s"], dtype=float),
+            f0_hz=f0,
+            confidence=np.asarray(p["confidence"], dtype=float),
+            hop_s=float(p["hop_s"]),
+            tracker=str(p.get("tracker", d.get("tracker", ""))),
+            version=str(p.get("version", "")),
+        )
+        return cls(
+            audio=d.get("audio"),
+            phrase_id=str(d["phrase_id"]),
+            mode=str(d["mode"]),
+            tracker=str(d["tracker"]),
+            duration_s=float(d["duration_s"]),
+            pitch=track,
+            syllables=tuple(SyllableResult.from_json(s) for s in d["syllables"]),
+            scores=Scores.from_json(d["scores"]),
+            measures=dict(d.get("measures", {})),
+            verdict=str(d["verdict"]),
+            analysis_version=str(d.get("analysis_version", "")),
+            warnings=tuple(d.get("warnings", ())),
+        )

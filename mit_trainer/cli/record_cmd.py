@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         help="input channel of the device, from 1 (default: remembered, 1)",
     )
+    parser.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     parser.set_defaults(handler=_record)
 
 
@@ -37,6 +38,8 @@ def _record(args: argparse.Namespace) -> int:
         raise CliError("--seconds must be positive")
     if args.output.suffix.lower() != ".wav":
         raise CliError(f"{args.output}: the recording is written as WAV; use a .wav file name")
+    if args.output.exists() and not args.overwrite:
+        raise CliError(f"{args.output} exists; choose another name or add --overwrite")
     settings = load_settings()
     settings = settings.with_devices(input_device=args.device or settings.input_device, output_device=None)
     if args.rate:

@@ -65,6 +65,7 @@ def test_record_writes_what_the_microphone_hears(monkeypatch: pytest.MonkeyPatch
     spectrum = np.abs(np.fft.rfft(y[: rate // 4]))
     assert np.argmax(spectrum) * 4 == pytest.approx(200, abs=4)  # the fake microphone's 200 Hz tone
     assert np.sqrt(np.mean(y**2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)
+    assert main(["record", "-o", str(out), "--seconds", "0.5"]) == 1  # never overwrites by accident
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,8 @@ def synthesize_voice(
     if amp is not None and amp.shape != (n,):
         raise ValueError(f"amplitude must have shape ({n},)")
     weight = None if vibrato_weight is None else np.asarray(vibrato_weight, dtype=np.float64)
+    if weight is not None and weight.shape != (n,):
+        raise ValueError(f"vibrato_weight must have shape ({n},)")
     # Only the stretch from just before the first voiced sample to a 50 ms ring-out after the last one is
     # synthesised; leading and trailing silence stays zero.
     lo = max(0, int(np.argmax(voiced)) - 1)

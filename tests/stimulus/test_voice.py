@@ -145,6 +145,10 @@ def test_vowel_inputs_agree() -> None:
         synthesize_voice(f0, sample_rate_hz=sr, vowels="x")
     with pytest.raises(ValueError, match="samples"):
         synthesize_voice(f0, sample_rate_hz=sr, vowels=idx[:10])
+    with pytest.raises(ValueError, match="amplitude"):
+        synthesize_voice(f0, sample_rate_hz=sr, vowels="a", amplitude=np.ones(10))
+    with pytest.raises(ValueError, match="vibrato_weight"):
+        synthesize_voice(f0, sample_rate_hz=sr, vowels="a", vibrato_weight=np.ones(10))
     with pytest.raises(ValueError, match="half the sample rate"):
         synthesize_voice(np.full(100, 9000.0), sample_rate_hz=sr, vowels="a")
 

@@ -64,8 +64,11 @@ def sung_clip(*, female: bool, snr_db: float, seed: int) -> Clip:
     voice = synthesize_voice(truth, sample_rate_hz=SR, vowels=vowels, params=params, rng=seed).astype(float)
     rms = np.sqrt(np.mean(voice[~np.isnan(truth)] ** 2))
     white = rng.standard_normal(n)
-    pink = np.cumsum(rng.standard_normal(n))
-    pink -= np.convolve(pink, np.ones(801) / 801, mode="same")
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / SR)
+    spectrum[0] = 0.0
+    spectrum[1:] /= np.sqrt(freqs[1:])  # 1/f power: pink noise
+    pink = np.fft.irfft(spectrum, n)
     noise = white / white.std() + pink / pink.std()
     audio = voice + noise / noise.std() * rms * 10 ** (-snr_db / 20)
     label = f"{'female' if female else 'male'} {snr_db:.0f} dB"

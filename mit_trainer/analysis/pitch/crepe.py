@@ -17,7 +17,13 @@ import onnxruntime as ort
 
 from mit_trainer.analysis.audio_input import Float32Array
 from mit_trainer.analysis.pitch.base import VoicingSettings
-from mit_trainer.analysis.pitch.crepe_model import FRAME_LENGTH, GRAPH_VERSION, N_BINS, cached_model_bytes
+from mit_trainer.analysis.pitch.crepe_model import (
+    FRAME_LENGTH,
+    GRAPH_VERSION,
+    N_BINS,
+    cached_model_bytes,
+    weights_path,
+)
 from mit_trainer.analysis.pitch.framing import BoolArray, FrameTracker
 from mit_trainer.core.records import FloatArray
 
@@ -96,8 +102,6 @@ class CrepeTracker(FrameTracker):
         self.gate = gate
         self.optimize = optimize
         self._session: ort.InferenceSession | None = None
-        from mit_trainer.analysis.pitch.crepe_model import weights_path
-
         _, pkg_version = weights_path(model)
         self.version = f"{pkg_version}+onnx-g{GRAPH_VERSION}" + ("+viterbi" if viterbi else "")
 

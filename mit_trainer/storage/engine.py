@@ -14,6 +14,7 @@ for clinical records.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -119,15 +120,28 @@ def _alembic_config(connection: Any = None) -> Config:
     return cfg
 
 
+#: Alembic keeps the running migration in module globals (``alembic.op``, ``alembic.context``), so two
+#: threads of one process must not migrate at the same time; this lock guards that library state.
+_ALEMBIC_LOCK = threading.Lock()
+#: Key of the PostgreSQL advisory lock that serialises migrations of clients starting together.
+_MIGRATION_LOCK = 0x4D17_0001
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (``head`` by default) in one transaction."""
-    with engine.begin() as conn:
+    """Apply migrations up to ``revision`` (``head`` by default) in one transaction.
+
+    On PostgreSQL an advisory lock makes clients that open the database at the same moment
+    migrate one after the other (the second then finds nothing to do).
+    """
+    with _ALEMBIC_LOCK, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         command.upgrade(_alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to ``revision`` (``base`` removes every table)."""
-    with engine.begin() as conn:
+    with _ALEMBIC_LOCK, engine.begin() as conn:
         command.downgrade(_alembic_config(conn), revision)
 
 

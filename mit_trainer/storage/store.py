@@ -62,7 +62,7 @@ def open_store(
             raise StoreError(
                 f"database {target.display()} has schema {revision!r}, newer than this MIT Trainer knows"
             )
-        if migrate:
+        if migrate and revision != db.head_revision():
             db.upgrade(engine)
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()

@@ -84,7 +84,8 @@ class PgServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -104,10 +105,15 @@ def pg_server() -> Iterator[PgServer]:
         detail = (
             exc.stderr.decode(errors="replace") if isinstance(exc, subprocess.CalledProcessError) else exc
         )
-        shutil.rmtree(server.root, ignore_errors=True)
+        server.stop()
         pytest.fail(f"could not start a private PostgreSQL server: {detail}")
-    yield server
-    server.stop()
+    except BaseException:
+        server.stop()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -67,3 +71,29 @@ def test_reopening_keeps_data(db_url: str, tmp_path: Path) -> None:
     s = open_store(db_url, recordings_dir=tmp_path)
     assert [p.code for p in s.list_patients()] == ["P01"] and s.schema_revision() == "0001"
     s.close()
+
+
+@pytest.mark.postgres
+def test_clients_opening_a_new_database_together_migrate_once(pg_server: Any, tmp_path: Path) -> None:
+    """Two processes (say the GUI and a script) create the schema at the same moment."""
+    url = pg_server.create_database(migrated=False)
+    code = (
+        "import sys; from mit_trainer.storage import open_store; "
+        "print(open_store(sys.argv[1]).schema_revision())"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, results, strict=True)] == [
+        (0, "0001")
+    ] * 2
+    fresh = pg_server.create_database(migrated=False)
+    with ThreadPoolExecutor(2) as pool:  # and two threads of one process
+        stores = list(pool.map(lambda _: open_store(fresh, recordings_dir=tmp_path), range(2)))
+    assert [s.schema_revision() for s in stores] == ["0001"] * 2
+    for s in stores:
+        s.close()

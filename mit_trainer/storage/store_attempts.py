@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import defer
 
 from mit_trainer.storage import convert
 from mit_trainer.storage.base import StoreBase, sha256_file, utc_now
@@ -193,19 +194,23 @@ class AttemptsMixin(StoreBase):
         """Points (final: therapist score when present), attempts, items and per-step totals."""
         with self._tx() as orm:
             session = convert.session(self._session_row(orm, session_id))
-        attempts = self.attempts_for_session(session_id)
+            rows = _light_attempts(orm, AttemptRow.session_id == session_id)
+            scores = _scores_by_attempt(orm, [r.id for r in rows])
         steps: dict[str, list[int]] = {}
-        for a in attempts:
-            entry = steps.setdefault(a.step_id, [0, 0])
+        total = 0
+        for r in rows:
+            points = _final(r, scores.get(r.id))[1] or 0
+            entry = steps.setdefault(r.step_id, [0, 0])
             entry[0] += 1
-            entry[1] += a.final_points or 0
+            entry[1] += points
+            total += points
         return SessionSummary(
             session=session,
-            n_attempts=len(attempts),
-            n_items=len({a.item_index for a in attempts}),
-            points_earned=sum(a.final_points or 0 for a in attempts),
+            n_attempts=len(rows),
+            n_items=len({r.item_index for r in rows}),
+            points_earned=total,
             points_possible=session.points_possible,
-            n_overrides=sum(1 for a in attempts if a.therapist_scores),
+            n_overrides=sum(1 for r in rows if scores.get(r.id)),
             steps=tuple(StepSummary(step_id=k, n_attempts=v[0], points=v[1]) for k, v in steps.items()),
         )
 
@@ -213,24 +218,18 @@ class AttemptsMixin(StoreBase):
         """Every attempt of a patient, oldest first, with its final outcome (for item selection)."""
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            rows = list(
-                orm.scalars(
-                    select(AttemptRow)
-                    .join(SessionRow, SessionRow.id == AttemptRow.session_id)
-                    .where(SessionRow.patient_id == patient_id)
-                    .order_by(AttemptRow.started_at, AttemptRow.id)
-                )
-            )
+            session_ids = select(SessionRow.id).where(SessionRow.patient_id == patient_id)
+            rows = _light_attempts(orm, AttemptRow.session_id.in_(session_ids))
             scores = _scores_by_attempt(orm, [r.id for r in rows])
         out = []
         for r in rows:
-            latest = scores[r.id][-1] if scores.get(r.id) else None
+            outcome, points = _final(r, scores.get(r.id))
             out.append(
                 HistoryEntry(
                     phrase_id=r.phrase_id,
                     started_at=r.started_at,
-                    outcome=latest.outcome if latest is not None else r.auto_verdict,
-                    points=latest.points if latest is not None else r.points_awarded,
+                    outcome=outcome,
+                    points=points,
                     level=r.level,
                     step_id=r.step_id,
                     trained=r.trained,
@@ -238,6 +237,24 @@ class AttemptsMixin(StoreBase):
                 )
             )
         return out
+
+
+def _light_attempts(orm: OrmSession, where: ColumnElement[bool]) -> list[AttemptRow]:
+    """Attempt rows without their (large) analysis JSON, in order."""
+    stmt = (
+        select(AttemptRow)
+        .options(defer(AttemptRow.analysis_json))
+        .where(where)
+        .order_by(AttemptRow.started_at, AttemptRow.id)
+    )
+    return list(orm.scalars(stmt))
+
+
+def _final(row: AttemptRow, scores: list[TherapistScoreRow] | None) -> tuple[str | None, int | None]:
+    """(outcome, points): the therapist's latest score when there is one, else the automatic one."""
+    if scores:
+        return scores[-1].outcome, scores[-1].points
+    return row.auto_verdict, row.points_awarded
 
 
 def _scores_by_attempt(orm: OrmSession, ids: Sequence[int]) -> dict[int, list[TherapistScoreRow]]:

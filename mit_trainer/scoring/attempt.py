@@ -107,9 +107,11 @@ def analyze_attempt(
     if dur < s.min_duration_s:
         warn.append(f"recording too short to analyse ({dur * 1000:.0f} ms)")
         name = tracker if isinstance(tracker, str) else getattr(tracker, "name", "none")
-        return _silent_result(
+        res = _silent_result(
             phrase, mode, str(name or "none"), dur, _empty_track(str(name)), audio_name, warn
         )
+        res.measures["no_response_reasons"] = ["recording too short"]
+        return res
     if track is None:
         track = _resolve_tracker(tracker).track(x, sample_rate_hz=round(sample_rate_hz))
     if np.max(np.abs(x)) >= 0.999 and np.mean(np.abs(x) >= 0.999) > 0.001:
@@ -127,19 +129,25 @@ def analyze_attempt(
     voiced_s = sum(d.duration_s * d.voiced_fraction for d in detected)
     span_s = detected[-1].offset_s - detected[0].onset_s if detected else 0.0
     sparse = voiced_s < s.no_response_sparse_max_s and voiced_s < s.no_response_sparse_fraction * span_s
-    if (
-        not detected
-        or sparse
-        or voiced_s < s.no_response_min_voiced_s
-        or act.dynamic_range_db < s.no_response_dynamic_db
-        or act.peak_db < s.no_response_peak_dbfs
-    ):
+    reasons = [
+        why
+        for why, hit in (
+            ("no voiced syllable", not detected),
+            ("only scattered blips", bool(detected) and sparse),
+            ("too little voice", voiced_s < s.no_response_min_voiced_s),
+            ("no level above the noise floor", act.dynamic_range_db < s.no_response_dynamic_db),
+            ("too quiet", act.peak_db < s.no_response_peak_dbfs),
+        )
+        if hit
+    ]
+    if reasons:
         res = _silent_result(phrase, mode, track.tracker, dur, track, audio_name, warn)
         res.measures.update(
             {
                 "n_detected": len(detected),
                 "dynamic_range_db": round(act.dynamic_range_db, 1),
-                "voiced_s": voiced_s,
+                "voiced_s": round(voiced_s, 3),
+                "no_response_reasons": reasons,
             }
         )
         return res

@@ -107,6 +107,10 @@ def _bad_files(tmp_path, attempt):
     out["10 ms"] = tmp_path / "ten_ms.wav"
     sf.write(tmp_path / "nan.wav", np.full(SR, np.nan, dtype=np.float32), SR, subtype="FLOAT")
     out["nan"] = tmp_path / "nan.wav"
+    inf = good.copy()
+    inf[1000] = np.inf
+    sf.write(tmp_path / "inf.wav", inf, SR, subtype="FLOAT")
+    out["inf"] = tmp_path / "inf.wav"
     return out
 
 

@@ -117,6 +117,7 @@ def test_silence_and_noise_are_no_response(attempt, tracker, kind):
     res = _analyze(attempt(kind, seed=2), tracker)
     assert res.verdict == "no_response"
     assert all(s.onset_s is None for s in res.syllables)
+    assert res.measures["no_response_reasons"]  # says why, for the therapist and the log
 
 
 def test_unusable_arrays(tracker):

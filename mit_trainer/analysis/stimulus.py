@@ -339,10 +339,10 @@ def _box(x: npt.NDArray[np.float64], width: int) -> npt.NDArray[np.float64]:
 
 def _amplitude_envelope(
     mode: str, pattern: list[str], b: npt.NDArray[np.int64], n: int, sr: int
-) -> npt.NDArray[np.float64]:
+) -> npt.NDArray[np.float32]:
     """Source amplitude: attack at the first onset, release at the last offset, a consonant-like dip at each
     inner boundary (voicing continues), and a small accent on H syllables."""
-    env = np.zeros(n)
+    env = np.zeros(n, dtype=np.float32)
     accent_db = {"intone": 1.5, "hum": 1.0, "sprechgesang": 3.0}[mode]
     gains = np.array([10 ** (accent_db / 20) if t == "H" else 1.0 for t in pattern])
     env[b[0] : b[-1]] = _smooth_steps(gains, b, round(0.03 * sr))
@@ -361,9 +361,9 @@ def _amplitude_envelope(
     return env
 
 
-def _vibrato_weight(b: npt.NDArray[np.int64], n: int, sr: int) -> npt.NDArray[np.float64]:
+def _vibrato_weight(b: npt.NDArray[np.int64], n: int, sr: int) -> npt.NDArray[np.float32]:
     """0 while a note settles (first 150 ms, less in short syllables), then rising to 1 over 200 ms."""
-    w = np.zeros(n)
+    w = np.zeros(n, dtype=np.float32)
     for i in range(len(b) - 1):
         length = int(b[i + 1] - b[i])
         settle = min(0.15 * sr, 0.25 * length)

@@ -200,6 +200,12 @@ def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0 if rng is None else rng)
 
 
+def _real_array(x: npt.ArrayLike) -> npt.NDArray[np.floating]:
+    """``x`` as a float32 or float64 array (no copy when it already is one)."""
+    a = np.asarray(x)
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+
+
 def _moving_average(x: FloatArray, width: int) -> FloatArray:
     """Centred moving average with edge padding (cumulative-sum form, O(n))."""
     if width <= 1:
@@ -243,7 +249,11 @@ def _vowel_segments(vowels: VowelInput, n: int, sample_rate_hz: int) -> list[tup
 
 
 def _pitch_modulation(
-    f0: FloatArray, vibrato_weight: FloatArray | None, sr: int, p: VoiceParams, rng: np.random.Generator
+    f0: FloatArray,
+    vibrato_weight: npt.NDArray[np.floating] | None,
+    sr: int,
+    p: VoiceParams,
+    rng: np.random.Generator,
 ) -> FloatArray:
     """Per-sample frequency ratio from vibrato, flutter and per-period jitter (computed at ~2 kHz)."""
     n = f0.shape[0]
@@ -328,10 +338,10 @@ def synthesize_voice(
         raise ValueError("f0_hz must stay below half the sample rate")
     if not voiced.any():
         return np.zeros(n, dtype=np.float32)
-    amp = None if amplitude is None else np.asarray(amplitude, dtype=np.float64)
+    amp = None if amplitude is None else _real_array(amplitude)
     if amp is not None and amp.shape != (n,):
         raise ValueError(f"amplitude must have shape ({n},)")
-    weight = None if vibrato_weight is None else np.asarray(vibrato_weight, dtype=np.float64)
+    weight = None if vibrato_weight is None else _real_array(vibrato_weight)
     if weight is not None and weight.shape != (n,):
         raise ValueError(f"vibrato_weight must have shape ({n},)")
     # Only the stretch from just before the first voiced sample to a 50 ms ring-out after the last one is
@@ -361,8 +371,8 @@ def synthesize_voice(
 def _synthesize_span(
     f0_in: FloatArray,
     voiced: npt.NDArray[np.bool_],
-    amplitude: FloatArray | None,
-    weight: FloatArray | None,
+    amplitude: npt.NDArray[np.floating] | None,
+    weight: npt.NDArray[np.floating] | None,
     segments: list[tuple[int, int, str]],
     sample_rate_hz: int,
     p: VoiceParams,
@@ -388,7 +398,8 @@ def _synthesize_span(
     blep_idx, blep_val = _closure_bleps(phase, dphase, p)
     # Table index = fractional phase x table size; with a power-of-two size one float->int conversion
     # and a bit mask do it (phase >= 0, so truncation is floor).
-    tidx = np.multiply(phase, _TABLE_SIZE, out=dphase).astype(np.intp)
+    index_type = np.int32 if phase[-1] * _TABLE_SIZE < 2**31 - 1 else np.int64
+    tidx: npt.NDArray[np.integer] = np.multiply(phase, _TABLE_SIZE, out=dphase).astype(index_type)
     np.bitwise_and(tidx, _TABLE_SIZE - 1, out=tidx)
     deriv_table, flow_table = glottal_tables(p)
     source = deriv_table.astype(np.float32)[tidx]

@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="new (or empty) output folder")
     parser.add_argument("--patients", metavar="CODE", nargs="+", help="only these patients (default: all)")
     parser.add_argument(
-        "--since", metavar="YYYY-MM-DD", type=_date, help="only sessions and assessments from then on"
+        "--since",
+        metavar="YYYY-MM-DD",
+        type=_date,
+        help="only sessions and assessments from that date (UTC) on",
     )
     parser.add_argument(
         "--with-audio", action="store_true", help="add WAV, JSON sidecar, TextGrid and f0 CSV per attempt"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session as OrmSession
 
 from mit_trainer.storage.engine import Target
@@ -85,6 +85,10 @@ class StoreBase:
                 raise InvalidValue(_integrity_message(exc)) from exc
             except OperationalError as exc:
                 raise DatabaseUnreachable(f"database {self.location} failed: {_first_line(exc)}") from exc
+            except StatementError as exc:  # a value the column types refuse (e.g. a naive datetime)
+                if isinstance(exc.orig, ValueError | TypeError):
+                    raise InvalidValue(str(exc.orig)) from exc
+                raise
 
     def _patient_row(self, orm: OrmSession, patient_id: int) -> PatientRow:
         row = orm.get(PatientRow, patient_id)

@@ -90,6 +90,11 @@ def test_sessions_are_numbered_and_ended(store: Store) -> None:
     }
     with pytest.raises(UnknownRecord):
         store.start_session(pid, protocol_id="HE1989", protocol_version="1", level=1, therapist_id=999)
+    with pytest.raises(InvalidValue, match="naive datetime"):
+        store.start_session(
+            pid, protocol_id="HE1989", protocol_version="1", level=1, started_at=datetime(2026, 1, 1)
+        )
+    assert len(store.list_sessions(pid)) == 2
 
 
 def test_check_constraints_in_store_and_database(store: Store) -> None:

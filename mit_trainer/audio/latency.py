@@ -36,6 +36,7 @@ class LatencyReport:
     level_dbfs: float
     xruns: XrunCounts
     sample_rate_hz: int
+    clock_jumps: int = 0  # unflagged drops/insertions seen during the measurement (numbers less reliable)
 
 
 def chirp(
@@ -125,4 +126,5 @@ def measure_round_trip(
         level_dbfs=result.levels.peak_dbfs,
         xruns=result.xruns,
         sample_rate_hz=rate,
+        clock_jumps=result.clock_jumps,
     )

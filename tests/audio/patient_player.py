@@ -26,12 +26,14 @@ def main() -> None:
     lead = int(lead_in_s * rate)  # silence first, so the voice starts after the stream has settled
     signal = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(int(0.3 * rate), np.float32)])
     clock = BlockClockLog(100000)
-    state = {"pos": 0}
+    state = {"pos": 0, "underflows": 0}
     done = threading.Event()
 
     def callback(out: np.ndarray, frames: int, ti: object, status: object) -> None:
         pos = state["pos"]
         clock.add(pos, ti.outputBufferDacTime, not status)  # type: ignore[attr-defined]
+        if status and 0 < pos < signal.size:
+            state["underflows"] += 1
         n = max(0, min(frames, signal.size - pos))
         out[:n, 0] = signal[pos : pos + n]
         out[n:, 0] = 0
@@ -40,12 +42,22 @@ def main() -> None:
             done.set()
 
     with sd.OutputStream(
-        device="pulse", samplerate=rate, channels=1, dtype="float32", callback=callback, latency=0.05
+        device="pulse", samplerate=rate, channels=1, dtype="float32", callback=callback, latency=0.2
     ):
         done.wait(signal.size / rate + 10)
     fit = clock.time_at(lead, sample_rate_hz=rate)
     assert fit is not None
-    print(json.dumps({"voice_start_stream_s": fit.time_s, "spread_s": fit.spread_s, "rate": rate}))
+    jumps = clock.jumps_between(0, signal.size, sample_rate_hz=rate)
+    print(
+        json.dumps(
+            {
+                "voice_start_stream_s": fit.time_s,
+                "spread_s": fit.spread_s,
+                "rate": rate,
+                "glitches": state["underflows"] + jumps,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

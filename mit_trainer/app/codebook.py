@@ -194,7 +194,13 @@ ATTEMPTS = TableSpec(
         ),
         _col("interrupted", "boolean", "The attempt was interrupted (pause, skip or stop)"),
         _col("audio_file", "string", "Recording path relative to the dataset root (n/a when not exported)"),
-        _col("audio_sha256", "string", "SHA-256 of the recording as stored"),
+        _col("audio_sha256", "string", "SHA-256 of the recording as stored by the trainer"),
+        _col(
+            "audio_file_sha256",
+            "string",
+            "SHA-256 of audio_file in this export; differs from audio_sha256 only when de-identification "
+            "removed metadata chunks (e.g. the PEAK chunk's time stamp) from the WAV",
+        ),
         _col("tracker", "string", "Pitch tracker used by the analysis"),
         _col("analysis_version", "string", "Version of the analysis"),
         _col("protocol_id", "string", "Protocol definition of the session"),
@@ -297,6 +303,8 @@ RULES = """\
   **days since the participant's first session** instead of dates and times, and leave out names,
   dates of birth and every free-text field (session notes, therapist reasons, assessment notes).
   Identifying columns appear only in an export made with de-identification switched off.
+- Exported WAV files keep only their format and sample chunks (metadata chunks can hold the time of
+  recording); the samples are unchanged.
 - Phrase and syllable texts are stimulus material from the phrase sets; review personal phrase sets
   (names, family) before sharing.
 - `points_earned` of a session is the sum of `final_points` of its attempts; `final_points` is the

@@ -82,7 +82,7 @@ def export_dataset(
         for name, table_rows in rows.tables.items():
             tables[name].extend(table_rows)
         if rows.audio_jobs:
-            audio_attempts += _write_audio(store, out_dir, rows, files, warnings)
+            audio_attempts += _write_audio(store, out_dir, rows, files, warnings, deidentify)
     written = [
         p
         for spec in codebook.TABLES
@@ -141,7 +141,12 @@ def _select(store: Store, codes: Sequence[str] | None) -> list[Patient]:
 
 
 def _write_audio(
-    store: Store, out_dir: Path, rows: ParticipantRows, files: list[Path], warnings: list[str]
+    store: Store,
+    out_dir: Path,
+    rows: ParticipantRows,
+    files: list[Path],
+    warnings: list[str],
+    deidentify: bool,
 ) -> int:
     n = 0
     for job in rows.audio_jobs:
@@ -157,7 +162,11 @@ def _write_audio(
                 f"{job.attempt_label}: recording does not match its stored checksum; not exported"
             )
             continue
-        files.extend(write_attempt_audio(attempt, source, out_dir / job.base, sidecar=job.sidecar))
+        written = write_attempt_audio(
+            attempt, source, out_dir / job.base, sidecar=job.sidecar, audio_only=deidentify
+        )
+        job.row["audio_file_sha256"] = _sha256(written[0])
+        files.extend(written)
         n += 1
     return n
 

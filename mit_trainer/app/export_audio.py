@@ -4,6 +4,7 @@ an f0 CSV, built from the stored recording and the attempt's analysis JSON (DESI
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from collections.abc import Mapping, Sequence
@@ -19,17 +20,53 @@ from mit_trainer.storage import Attempt
 F0_HOP_S = 0.01
 
 
+#: RIFF chunks kept in a de-identified copy; the others (PEAK, which libsndfile stamps with the
+#: time of writing for float WAVs, LIST/INFO, bext, iXML ...) can carry dates or names.
+WAV_KEEP_CHUNKS = (b"fmt ", b"fact", b"data")
+
+
+def copy_wav_audio_only(source: Path, dest: Path) -> bool:
+    """Copy a WAV keeping only its format and sample data chunks; True when anything was dropped.
+
+    Files that are not RIFF/WAVE are copied unchanged (False). Sample data is byte-identical.
+    """
+    raw = source.read_bytes()
+    if len(raw) < 12 or raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
+        shutil.copyfile(source, dest)
+        return False
+    kept, dropped, pos = [], False, 12
+    while pos + 8 <= len(raw):
+        cid, size = raw[pos : pos + 4], int.from_bytes(raw[pos + 4 : pos + 8], "little")
+        body = raw[pos + 8 : min(pos + 8 + size, len(raw))]  # a crash-truncated data chunk is clipped
+        if cid in WAV_KEEP_CHUNKS:
+            kept.append(cid + len(body).to_bytes(4, "little") + body + (b"\0" if len(body) % 2 else b""))
+        else:
+            dropped = True
+        pos += 8 + size + (size % 2)
+    payload = b"WAVE" + b"".join(kept)
+    dest.write_bytes(b"RIFF" + len(payload).to_bytes(4, "little") + payload)
+    return dropped
+
+
 def write_attempt_audio(
-    attempt: Attempt, source: Path, base: Path, *, sidecar: Mapping[str, Any]
+    attempt: Attempt, source: Path, base: Path, *, sidecar: Mapping[str, Any], audio_only: bool = True
 ) -> list[Path]:
-    """Copy ``source`` to ``<base>.wav`` and write ``<base>.json``, ``<base>.TextGrid`` and
-    ``<base>_f0.csv``; returns the files written."""
+    """Copy ``source`` to ``<base>.wav`` (without metadata chunks when ``audio_only``) and write
+    ``<base>.json``, ``<base>.TextGrid`` and ``<base>_f0.csv``; returns the files written, the
+    recording first."""
     base.parent.mkdir(parents=True, exist_ok=True)
     wav = base.with_name(base.name + (source.suffix or ".wav"))
-    shutil.copyfile(source, wav)
+    if audio_only:
+        copy_wav_audio_only(source, wav)
+    else:
+        shutil.copyfile(source, wav)
     info = sf.info(str(wav))
     duration_s = float(info.frames) / float(info.samplerate)
-    meta = dict(sidecar) | {"SamplingFrequency": info.samplerate, "RecordingDuration": round(duration_s, 6)}
+    meta = dict(sidecar) | {
+        "SamplingFrequency": info.samplerate,
+        "RecordingDuration": round(duration_s, 6),
+        "audio_file_sha256": _sha256(wav),
+    }
     files = [wav, base.with_name(base.name + ".json")]
     files[1].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     analysis = attempt.analysis or {}
@@ -42,6 +79,10 @@ def write_attempt_audio(
         write_f0_csv(f0, pitch)
         files.append(f0)
     return files
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _latest_time(attempt: Attempt) -> float:

@@ -59,11 +59,13 @@ class DemoReport:
             s = end.summary.session
             pct = end.totals.percent
             prop = end.proposal.kind.value if end.proposal is not None else "-"
+            t = end.totals
+            probes = f", probes {t.untrained_points}/{t.untrained_possible}" if t.untrained_possible else ""
             out.append(
                 f"session {s.number}: level {s.level}, {end.summary.n_attempts} attempts, "
-                f"points {end.totals.points}/{end.totals.possible}"
-                f" ({'n/a' if pct is None else f'{pct:.0f}%'}), proposal: {prop}, "
-                f"decision: {s.advancement_decision}"
+                f"trained points {t.points}/{t.possible} ({'n/a' if pct is None else f'{pct:.0f}%'})"
+                f"{probes}, "
+                f"proposal: {prop}, decision: {s.advancement_decision}"
             )
         return out
 

@@ -521,7 +521,9 @@ class TrainingSession:
         attempt_no = item.next_attempt_no
         auto_points = _points_for(step, item.backup_role, suggested)
         duration = float(np.asarray(samples).shape[0]) / float(sample_rate_hz)
+        expected = _expected_spans(analysis, phrase, stimulus, offset, self.is_unison(), self.voice.tempo_bpm)
         row = self._store_attempt(
+            expected_spans=expected,
             item_index=item.index,
             attempt_no=attempt_no,
             step=step,
@@ -713,6 +715,7 @@ class TrainingSession:
     def _store_attempt(
         self,
         *,
+        expected_spans: Sequence[tuple[float, float]] | None = None,
         item_index: int,
         attempt_no: int,
         step: StepDef,
@@ -761,6 +764,8 @@ class TrainingSession:
             js["version"] = analysis.analysis_version
             js["protocol"] = {"id": self.protocol.id, "version": self.protocol.version}
             js["stimulus"] = {k: v for k, v in params.items() if k != "fade"} | {"fade": fade}
+            for syl, span in zip(js["syllables"], expected_spans or (), strict=False):
+                syl["target_onset_s"], syl["target_offset_s"] = round(span[0], 4), round(span[1], 4)
             ai: AttemptInput = attempt_from_analysis(js, **fields)
         else:
             ai = AttemptInput(**fields)
@@ -781,6 +786,7 @@ class TrainingSession:
             decision = "flagged" if prop.kind is ProposalKind.REVIEW else "proposed"
         self._store.end_session(
             self.record.id,
+            ended_at=self._clock(),
             fatigue_after=fatigue_after,
             notes=notes,
             points_possible=tot.possible + tot.untrained_possible,
@@ -830,6 +836,35 @@ def _taps(taps_s: Sequence[float], analysis: AttemptAnalysis | None) -> tuple[Ta
         else:
             out.append(Tap(t_s=round(t, 4)))
     return tuple(out)
+
+
+def _expected_spans(
+    analysis: AttemptAnalysis,
+    phrase: Phrase,
+    stimulus: Stimulus | None,
+    offset_s: float,
+    unison: bool,
+    tempo_bpm: float,
+) -> list[tuple[float, float]] | None:
+    """Where each target syllable was expected on the recording's clock (for the TextGrid's target tier).
+
+    Unison: the model's own syllables. Repetition: the model's timing (or the beats at the tempo when no
+    model was played), anchored at the first produced syllable. None when nothing was produced.
+    """
+    if stimulus is not None:
+        rel = [(s.onset_s, s.offset_s) for s in stimulus.syllables]
+    else:
+        beat = 60.0 / tempo_bpm
+        starts = np.concatenate([[0.0], np.cumsum(np.asarray(phrase.beats, dtype=float))[:-1]]) * beat
+        rel = [(float(a), float(a + b * beat)) for a, b in zip(starts, phrase.beats, strict=True)]
+    if unison and stimulus is not None:
+        return [(a + offset_s, b + offset_s) for a, b in rel]
+    produced = [s for s in analysis.syllables if s.onset_s is not None]
+    if not produced:
+        return None
+    anchor = produced[0]
+    shift = float(anchor.onset_s) - rel[anchor.index][0]  # type: ignore[arg-type]
+    return [(a + shift, b + shift) for a, b in rel]
 
 
 def _monotone(stim: Stimulus, phrase: Phrase, params: dict[str, Any]) -> Stimulus:

@@ -114,6 +114,8 @@ def test_every_attempt_has_audio_sidecar_textgrid_and_f0_that_readers_open(expor
             sorted(intervals), detected.sort_values("onset_s").iterrows(), strict=True
         ):
             assert abs(_start - syl["onset_s"]) < 0.002
+        if a["syllables_detected"] > 0:  # expected spans for every target syllable, produced or not
+            assert len(tg.getTier("target_syllables").entries) == a["syllables_targeted"]
         checked += 1
     assert checked == len(attempts)
 

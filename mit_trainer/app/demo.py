@@ -219,9 +219,8 @@ def _run_session(
             if outcome.awaiting_confirmation:
                 if judged is not outcome.suggested:
                     report.n_overrides += 1
-                    session.score(
-                        judged, reason=f"therapist: {why} (automatic advice: {outcome.suggested.value})"
-                    )
+                    advice = outcome.suggested.value if outcome.suggested is not None else "none"
+                    session.score(judged, reason=f"therapist: {why} (automatic advice: {advice})")
                 else:
                     session.score(judged)
             continue

@@ -492,7 +492,7 @@ class TrainingSession:
         if stimulus is None and step.cue is not Cue.NONE:
             stimulus = self.render_model()
         offset = model_offset_s if model_offset_s is not None else 0.0
-        model_sylls = None
+        model_sylls: list[Any] | None = None
         prompt_end = None
         if stimulus is not None:
             shifted = [

@@ -11,6 +11,8 @@ the others are batched; onnxruntime runs with full graph optimisation and ``thre
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
@@ -24,7 +26,7 @@ from mit_trainer.analysis.pitch.crepe_model import (
     cached_model_bytes,
     weights_path,
 )
-from mit_trainer.analysis.pitch.framing import BoolArray, FrameTracker
+from mit_trainer.analysis.pitch.framing import BoolArray, FrameStream, FrameTracker
 from mit_trainer.core.records import FloatArray
 
 #: Cents (re 10 Hz) of each of the 360 output bins.
@@ -104,6 +106,13 @@ class CrepeTracker(FrameTracker):
         self._session: ort.InferenceSession | None = None
         _, pkg_version = weights_path(model)
         self.version = f"{pkg_version}+onnx-g{GRAPH_VERSION}" + ("+viterbi" if viterbi else "")
+
+    def stream(self, *, sample_rate_hz: int) -> FrameStream:
+        """A stream runs a few frames per call, where one intra-op thread has lower latency than two
+        (thread wake-ups cost more than they save); it gets its own single-threaded session."""
+        twin = copy.copy(self)
+        twin.threads, twin._session = 1, None
+        return FrameStream(twin, sample_rate_hz=sample_rate_hz)
 
     def session(self) -> ort.InferenceSession:
         """The onnxruntime session, built (and the graph cached) on first use."""

@@ -9,7 +9,8 @@ Per tracker:
   tracker calls voiced with f0 within 50 cents; ``pitch50`` the same over frames both call voiced.
 - recall / false alarm: frames called voiced among reference-voiced / reference-unvoiced frames (at least
   40 ms from any syllable).
-- x RT: batch real-time factor (audio seconds per second of compute) on this machine, now.
+- x RT: batch real-time factor (audio seconds per second of compute) on this machine, now (best of three
+  runs for trackers faster than 5x).
 - stream: 10 ms blocks pushed one by one; ``lat`` the median delay from a frame's time to its delivery (audio
   still to arrive, then the compute of that push); ``extra`` = lat - window_s, the cost of streaming beyond
   the tracker's own look-ahead; ``cpu/blk`` the mean compute per 10 ms block (>10 ms cannot keep up live).
@@ -118,10 +119,15 @@ def batch_speed(
 ) -> tuple[list[PitchTrack], float]:
     if warm_up:  # build sessions and JIT before timing
         tracker.track(clips[0].audio[: SR // 2], sample_rate_hz=SR)
-    t0 = time.perf_counter()
-    tracks = [tracker.track(c.audio, sample_rate_hz=SR) for c in clips]
-    elapsed = time.perf_counter() - t0
-    return tracks, sum(c.audio.size for c in clips) / SR / elapsed
+    audio_s = sum(c.audio.size for c in clips) / SR
+    best = np.inf
+    for _ in range(3):  # fast trackers: best of three, so a load spike from other users does not count
+        t0 = time.perf_counter()
+        tracks = [tracker.track(c.audio, sample_rate_hz=SR) for c in clips]
+        best = min(best, time.perf_counter() - t0)
+        if audio_s / best < 5:
+            break
+    return tracks, audio_s / best
 
 
 def stream_latency(tracker: PitchTracker, audio: np.ndarray) -> tuple[float, float]:

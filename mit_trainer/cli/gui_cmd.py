@@ -40,15 +40,10 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(
                 f"cannot create the screenshot folder {args.screenshot_dir}: {exc.strerror}"
             ) from exc
-    elif (
-        not args.demo
-        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        and os.name == "posix"
-    ):
-        if not os.environ.get("QT_QPA_PLATFORM") and not _is_macos():
-            raise CliError(
-                "no display found (DISPLAY is not set); run on a desktop or use --demo --screenshot-dir DIR"
-            )
+    elif not args.demo and _no_display():
+        raise CliError(
+            "no display found (DISPLAY is not set); run on a desktop or use --demo --screenshot-dir DIR"
+        )
     try:
         from mit_trainer.gui.app import run as run_gui
     except ImportError as exc:
@@ -58,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _is_macos() -> bool:
+def _no_display() -> bool:
+    """True on a Linux/BSD machine without X11 or Wayland (and no Qt platform chosen by hand)."""
     import sys
 
-    return sys.platform == "darwin"
+    if os.name != "posix" or sys.platform == "darwin" or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -16,7 +16,6 @@ import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -69,6 +68,7 @@ class ScriptRunner(QObject):
         self._cond: Callable[[], bool] | None = None
         self._timeout_s, self._since = timeout_s, time.monotonic()
         self._timer = QTimer(self)
+        self._timer.setObjectName("mit-demo-script")
         self._timer.setInterval(20)
         self._timer.timeout.connect(self._poll)
 
@@ -123,7 +123,7 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     if db is None:
         tmp = tempfile.TemporaryDirectory(prefix="mit-trainer-demo-")
         db = str(Path(tmp.name) / "demo.sqlite3")
-    mic = DemoMicrophone(speed=4.0 if offscreen else 1.0)
+    mic = DemoMicrophone(speed=8.0 if offscreen else 1.0)
     from mit_trainer.audio.engine import AudioEngine
 
     engine = AudioEngine(mic.device, watchdog=False)
@@ -134,7 +134,12 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     services, window = build(app, db=db, settings=GuiSettings(auto_lock_min=60.0), audio=audio)
     pump = QTimer()
     pump.setInterval(10)
-    pump.timeout.connect(lambda: mic.advance(0.010 * mic.speed))
+    # The virtual clock runs fast between attempts, but near real time while the patient is recorded, so the
+    # live trace shows what a patient would see (the live tracker is built for real time, not 8x).
+    recording_speed = 1.5 if offscreen else 1.0
+    pump.timeout.connect(
+        lambda: mic.advance(0.010 * (recording_speed if services.controller.is_recording() else mic.speed))
+    )
     pump.start()
     window.resize(*SIZES[0])
     window.show()

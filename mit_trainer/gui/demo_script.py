@@ -21,7 +21,7 @@ from mit_trainer.gui.demo import (
 from mit_trainer.gui.patient.model import Phase
 
 HISTORY_SESSIONS = 3
-PATIENT_INDEX = 4  # how far the simulated patient has come (skill grows with sessions)
+PATIENT_INDEX = 6  # how far the simulated patient has come (skill grows with sessions)
 VOICE_HZ = 118.0  # the simulated patient's comfortable pitch (app.demo's profile)
 
 
@@ -121,7 +121,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         if (
             "patient-your-turn" not in shots_taken
             and s.patient_model.state.phase is Phase.YOUR_TURN
-            and pv.trace.frames_drawn > 60
+            and pv.trace.voiced_frames() > 60
         ):
             shots_taken.add("patient-your-turn")
             shoot(pv, shots, "patient-your-turn")
@@ -152,6 +152,9 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         panel.buttons["continue"].click()
         yield lambda: not c.is_busy()
     shoot(window, shots, "therapist-next-item")
+    missing = {"patient-model", "patient-your-turn", "patient-after", "therapist-session"} - shots_taken
+    if missing:
+        raise RuntimeError(f"the demo item did not reach: {', '.join(sorted(missing))}")
 
     # Calibration: a sustained "ah" and a glide from the simulated patient.
     from mit_trainer.gui.panels import open_calibration

@@ -38,6 +38,7 @@ class _Worker(QObject):
     @Slot()
     def start(self) -> None:
         self._timer = QTimer(self)
+        self._timer.setObjectName("mit-live-pitch-poll")
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
         self._timer.start()

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from mit_trainer.gui.live_pitch import LivePitch
 from mit_trainer.gui.patient.model import Feedback, PatientScreenModel, Phase, TargetNote
 from mit_trainer.gui.ports import AudioPort, RecordingPort, SessionPort
+from mit_trainer.gui.session_decisions import DecisionsMixin
 from mit_trainer.gui.tasks import TaskRunner
 
 CLOCK_MS = 33
@@ -28,7 +29,6 @@ CLOCK_MS = 33
 SILENCE_STOP_S = 1.5
 #: A response never runs longer than this after the model (a safety net, not a patient-facing timer).
 MAX_RESPONSE_S = 12.0
-GOOD_OUTCOMES = ("correct", "correct_after_backup", "pass")
 log = logging.getLogger(__name__)
 
 
@@ -41,7 +41,7 @@ def vget(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-class SessionController(QObject):
+class SessionController(DecisionsMixin, QObject):
     view_changed = Signal(object)  # SessionView
     attempt_started = Signal()
     recording_changed = Signal(bool)
@@ -80,6 +80,7 @@ class SessionController(QObject):
         self.live = LivePitch(self)
         self.live.frames.connect(self._on_frames)
         self._clock = QTimer(self)
+        self._clock.setObjectName("mit-audio-clock")
         self._clock.setInterval(CLOCK_MS)
         self._clock.timeout.connect(self._tick)
 
@@ -145,15 +146,20 @@ class SessionController(QObject):
         if self.awaiting() not in ("model", "response"):
             return
 
-        def render() -> tuple[Any, Path]:
+        rate = int(getattr(self._audio, "sample_rate_hz", 16_000))
+        factory = self._stream_factory
+
+        def render() -> tuple[Any, Path, Any]:
+            """Off the GUI thread: the model, where to record, the live tracker (which may load a model)."""
             stim = session.render_model() if self.awaiting() == "model" else None
-            return stim, session.next_recording_path()  # type: ignore[attr-defined]
+            stream = factory(rate) if factory is not None else None
+            return stim, session.next_recording_path(), stream  # type: ignore[attr-defined]
 
         self.outcome = None
         self._run(render, self._start_attempt, executor="analysis")
 
-    def _start_attempt(self, rendered: tuple[Any, Path]) -> None:
-        stimulus, path = rendered
+    def _start_attempt(self, rendered: tuple[Any, Path, Any]) -> None:
+        stimulus, path, stream = rendered
         self.stimulus = stimulus
         if self.before_attempt is not None:
             self.before_attempt(self.view, stimulus)
@@ -178,9 +184,8 @@ class SessionController(QObject):
             low_note_hz=self.low_note_hz, interval_semitones=self.interval_semitones,
         )  # fmt: skip
         self._last_voice_s = None
-        if self._stream_factory is not None:
-            rate = int(getattr(self.recording, "sample_rate_hz", 16_000))
-            self.live.start(self.recording.read_new, self._stream_factory(rate))
+        if stream is not None:
+            self.live.start(self.recording.read_new, stream)
         self._clock.start()
         self.recording_changed.emit(True)
         self.attempt_started.emit()
@@ -204,11 +209,20 @@ class SessionController(QObject):
                 self._patient.state.phase is not Phase.YOUR_TURN
                 and self._patient.state.phase is not Phase.TOGETHER
             ):
-                self._patient.update(phase=Phase.YOUR_TURN)
+                self._patient.update(phase=Phase.YOUR_TURN, notes=self._with_guide(self._patient.state.notes))
             if pos > self._response_from_s + MAX_RESPONSE_S or (
                 self.stop_on_silence and self._voice_done(pos)
             ):
                 self.stop_attempt()
+
+    def _with_guide(self, notes: tuple[TargetNote, ...]) -> tuple[TargetNote, ...]:
+        """The model's notes plus the same melody again where the patient's answer is expected."""
+        if not notes or notes[-1].offset_s > self._response_from_s:
+            return notes  # unison, or the guide is already there
+        shift = self._response_from_s
+        return notes + tuple(
+            TargetNote(n.text, n.target, n.onset_s + shift, n.offset_s + shift) for n in notes
+        )
 
     def _lit_at(self, pos_s: float) -> int | None:
         for i, s in enumerate(getattr(self.stimulus, "syllables", ()) or ()):
@@ -235,7 +249,7 @@ class SessionController(QObject):
     def _voice_done(self, pos_s: float) -> bool:
         """The patient answered and has been silent for ``SILENCE_STOP_S``."""
         last = self._last_voice_s
-        start = self._response_from_s if not self._patient.state.phase is Phase.TOGETHER else 0.0
+        start = self._response_from_s if self._patient.state.phase is not Phase.TOGETHER else 0.0
         if last is None or last < start - 0.5:
             return False
         return pos_s - max(last, self._model_end_s) > SILENCE_STOP_S
@@ -269,101 +283,6 @@ class SessionController(QObject):
         self.outcome, view = result
         self.outcome_ready.emit(self.outcome)
         self._show_view(view)
-
-    # --- therapist decisions (each followed by a fresh view) ----------------------------------------
-    def score(self, outcome: str, *, reason: str | None = None) -> None:
-        session = self.session
-        if session is None or self.recording is not None or self.awaiting() not in ("response", "confirm"):
-            return
-
-        def done(view: Any) -> None:
-            good = outcome in GOOD_OUTCOMES
-            self._patient.update(
-                phase=Phase.FEEDBACK, feedback=Feedback.WELL_DONE if good else Feedback.TRY_TOGETHER
-            )
-            self.scored.emit(outcome)
-            self._show_view(view)
-
-        self._run(lambda: session.score(outcome, source="therapist", reason=reason), done)
-
-    def _decide(self, action: Callable[[], Any]) -> None:
-        session = self.session
-        if session is None or self.recording is not None:
-            return
-
-        def do() -> Any:
-            action()
-            return session.view()
-
-        self._run(do, self._after_decision)
-
-    def _after_decision(self, view: Any) -> None:
-        self.outcome = None
-        if (
-            self._patient.state.phase in (Phase.FEEDBACK, Phase.REST, Phase.PAUSED)
-            and vget(view, "awaiting") != "done"
-        ):
-            self._patient.update(phase=Phase.IDLE, feedback=None)
-        self._show_view(view)
-
-    def continue_(self) -> None:
-        if self.session is not None:
-            self._decide(self.session.continue_)
-
-    def skip(self) -> None:
-        if self.session is not None:
-            self._decide(self.session.skip)
-
-    def repeat(self) -> None:
-        if self.session is not None:
-            self._decide(self.session.repeat)
-
-    def end_item(self) -> None:
-        if self.session is not None:
-            self._decide(self.session.end_item)
-
-    def decide_advancement(self, accept: bool) -> None:
-        session = self.session
-        if session is not None:
-            self._decide(lambda: session.decide(accept))  # type: ignore[attr-defined]
-
-    def take_break(self, fatigue: int) -> None:
-        session = self.session
-        if session is None:
-            return
-        self.stop_attempt()
-        self._patient.update(phase=Phase.REST)
-        self._run(
-            lambda: session.take_break(fatigue), lambda _r: self.message.emit(f"Break (fatigue {fatigue}).")
-        )
-
-    def pause(self) -> None:
-        """Pause from either screen: an attempt in progress is stopped (and kept), the patient sees "Paused"."""
-        self.stop_attempt()
-        self._patient.update(phase=Phase.PAUSED, lit_index=None)
-
-    def resume(self) -> None:
-        self._patient.update(phase=Phase.IDLE, feedback=None)
-
-    def toggle_pause(self) -> None:
-        if self._patient.state.phase in (Phase.PAUSED, Phase.REST):
-            self.resume()
-        else:
-            self.pause()
-
-    def end_session(self, fatigue_after: int, notes: str) -> None:
-        session = self.session
-        if session is None:
-            return
-        self.stop_attempt(discard=True)
-
-        def done(end: Any) -> None:
-            self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)
-            self.summary_ready.emit(end)
-            self.session = None
-            self.view_changed.emit(None)
-
-        self._run(lambda: session.end(fatigue_after, notes), done)
 
     def shutdown(self) -> None:
         self._clock.stop()

@@ -144,6 +144,7 @@ class SettingsPanel(QWidget):
         cols.addLayout(right, 1)
         QVBoxLayout(self).addLayout(cols)
         self._meter_timer = QTimer(self)
+        self._meter_timer.setObjectName("mit-level-meter")
         self._meter_timer.setInterval(66)
         self._meter_timer.timeout.connect(self._poll_meter)
         self.load(services.settings)

@@ -135,6 +135,7 @@ def style_sheet(theme: Theme) -> str:
     QPushButton:checked {{ background: {theme.accent}; color: {theme.accent_text}; }}
     QPushButton:disabled {{ color: {theme.muted_text}; }}
     QPushButton[primary="true"] {{ background: {theme.accent}; color: {theme.accent_text}; }}
+    QPushButton[primary="true"]:disabled {{ background: {theme.button}; color: {theme.muted_text}; }}
     QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit, QTextEdit, QListWidget, QTableWidget {{
         background: {theme.panel}; color: {theme.text}; border: 1px solid {theme.muted_text}; }}
     QListWidget::item:selected, QTableWidget::item:selected {{ background: {theme.accent};

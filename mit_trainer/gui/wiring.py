@@ -107,6 +107,10 @@ class EngineAudio:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
+    @property
+    def sample_rate_hz(self) -> int:
+        return int(self.engine.sample_rate_hz)
+
     def start_attempt(
         self, stimulus_samples: Any, stimulus_rate_hz: int, record_path: Path
     ) -> EngineRecording:
@@ -126,7 +130,7 @@ class EngineAudio:
         return [d.name for d in devices if (d.can_record if inputs else d.can_play)]
 
     def play(self, samples: Any, rate: int) -> None:
-        """Play without keeping the recording (the editor's Play): record to a scratch file, stop at the end."""
+        """Play without keeping the recording (the editor's Play): a scratch recording, stopped at the end."""
         import threading
         import time
 

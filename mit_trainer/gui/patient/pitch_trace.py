@@ -51,6 +51,7 @@ class PitchTrace(QWidget):
         self.setAccessibleName("Live pitch trace")
         self.setAccessibleDescription("Your voice drawn over the two target notes")
         self._timer = QTimer(self)
+        self._timer.setObjectName("mit-trace-redraw")
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw)
         self.set_theme(theme)
@@ -68,7 +69,7 @@ class PitchTrace(QWidget):
     def set_targets(
         self, notes: tuple[TargetNote, ...], *, low_note_hz: float, interval_semitones: float
     ) -> None:
-        """Show the target melody; clears the previous trace."""
+        """Show the target melody (the trace itself is cleared when a recording starts)."""
         self._low_note_hz, self._interval = low_note_hz, interval_semitones
         xs: list[float] = []
         ys: list[float] = []
@@ -78,9 +79,8 @@ class PitchTrace(QWidget):
             ys += [y, y, np.nan]
         self._targets.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         end = max((n.offset_s for n in notes), default=4.0)
-        self._plot.setXRange(0.0, end * 2.0 + 1.0, padding=0.0)
+        self._plot.setXRange(0.0, end + 2.5, padding=0.0)
         self._plot.setYRange(-4.0, interval_semitones + 4.0, padding=0.0)
-        self.clear_trace()
 
     def clear_trace(self) -> None:
         self._times.clear()
@@ -109,6 +109,10 @@ class PitchTrace(QWidget):
         if not self._times:
             return np.zeros(0), np.zeros(0)
         return np.concatenate(self._times), semitones(np.concatenate(self._f0), self._low_note_hz)
+
+    def voiced_frames(self) -> int:
+        """How many frames of the current trace are voiced."""
+        return int(sum(np.count_nonzero(np.isfinite(f)) for f in self._f0))
 
     def _redraw(self) -> None:
         if not self._dirty:

@@ -7,6 +7,8 @@ the audio clock (``mark_tap``), so the pad itself never measures time.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -20,7 +22,8 @@ TAP_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def mm_to_px(mm: float, logical_dpi: float) -> int:
-    return round(mm / 25.4 * logical_dpi + 0.5)
+    """Pixels needed for at least ``mm`` millimetres (rounded up)."""
+    return math.ceil(mm / 25.4 * logical_dpi - 1e-9)
 
 
 class TapPad(QWidget):
@@ -40,6 +43,7 @@ class TapPad(QWidget):
         self.setAccessibleDescription("Tap once for every syllable (mouse, touch, Space or Enter)")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._flash_timer = QTimer(self)
+        self._flash_timer.setObjectName("mit-tap-flash")
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(120)
         self._flash_timer.timeout.connect(self._end_flash)

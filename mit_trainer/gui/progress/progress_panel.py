@@ -107,6 +107,7 @@ class ProgressPanel(QWidget):
                 p.getAxis(axis).setPen(pg.mkPen(theme.text))
                 p.getAxis(axis).setTextPen(pg.mkPen(theme.text))
             p.setTitle(p.plotItem.titleLabel.text, color=theme.text)
+            p.plotItem.legend.setLabelTextColor(theme.text)
 
     def showEvent(self, event: Any) -> None:
         if self.patient_box.count() == 0:
@@ -156,6 +157,9 @@ class ProgressPanel(QWidget):
         for p in self.plots.values():
             p.clear()
         x = np.array([sp.number for sp in points], dtype=float)
+        ticks = [[(float(n), str(int(n))) for n in x]]
+        for p in self.plots.values():
+            p.getAxis("bottom").setTicks(ticks)
         theme = self.s.theme
         pts = self.plots["points"]
         _series(pts, x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))

@@ -19,6 +19,10 @@ def chart_images(plots: dict[str, Any]) -> dict[str, QImage]:
     return {key: p.grab().toImage() for key, p in plots.items()}
 
 
+def _value(x: object) -> str:
+    return "–" if x is None else html.escape(str(x))
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}"
 
@@ -38,7 +42,7 @@ def report_html(store: Any, session_id: int, *, patient_code: str, image_keys: l
             f"<td>{a.item_index + 1}</td><td>{html.escape(a.phrase_id)}</td><td>{html.escape(a.step_id)}</td>"
             f"<td>{a.try_number}{' (backup)' if a.backup else ''}</td>"
             f"<td>{_pct(a.scores.overall)}</td><td>{html.escape(a.auto_verdict or '–')}</td>"
-            f"<td>{html.escape(ts.outcome if ts else '–')}</td><td>{a.final_points if a.final_points is not None else '–'}</td>"
+            f"<td>{html.escape(ts.outcome if ts else '–')}</td><td>{_value(a.final_points)}</td>"
             f"<td>{mark}</td></tr>"
         )
     steps = "".join(
@@ -50,15 +54,17 @@ def report_html(store: Any, session_id: int, *, patient_code: str, image_keys: l
     duration = f"{rec.duration_s / 60:.0f} min" if rec.duration_s is not None else "–"
     return f"""
     <h1>MIT Trainer session report</h1>
-    <p>Patient <b>{html.escape(patient_code)}</b>, session {rec.number} on {rec.started_at:%Y-%m-%d %H:%M} UTC
-    ({duration}). Protocol {html.escape(rec.protocol_id)} {html.escape(rec.protocol_version)}, level {rec.level},
-    phrase set {html.escape(rec.phrase_set_name or "–")}.</p>
+    <p>Patient <b>{html.escape(patient_code)}</b>, session {rec.number} on {rec.started_at:%Y-%m-%d %H:%M}
+    UTC ({duration}). Protocol {html.escape(rec.protocol_id)} {html.escape(rec.protocol_version)},
+    level {rec.level}, phrase set {html.escape(rec.phrase_set_name or "–")}.</p>
     <p>Points <b>{summary.points_earned} of {summary.points_possible or "–"}</b>
-    ({"–" if frac is None else f"{100 * frac:.0f} %"}); {summary.n_items} items, {summary.n_attempts} attempts,
-    {summary.n_overrides} scored by the therapist. Fatigue before {rec.fatigue_before if rec.fatigue_before is not None else "–"},
-    after {rec.fatigue_after if rec.fatigue_after is not None else "–"} (0-10). Advancement: {html.escape(rec.advancement_decision)}.</p>
+    ({"–" if frac is None else f"{100 * frac:.0f} %"}); {summary.n_items} items,
+    {summary.n_attempts} attempts,
+    {summary.n_overrides} scored by the therapist. Fatigue before {_value(rec.fatigue_before)},
+    after {_value(rec.fatigue_after)} (0-10). Advancement: {html.escape(rec.advancement_decision)}.</p>
     <h2>Per step</h2>
-    <table border="1" cellpadding="3" cellspacing="0"><tr><th>step</th><th>attempts</th><th>points</th></tr>{steps}</table>
+    <table border="1" cellpadding="3" cellspacing="0">
+    <tr><th>step</th><th>attempts</th><th>points</th></tr>{steps}</table>
     <h2>Attempts</h2>
     <table border="1" cellpadding="3" cellspacing="0">
     <tr><th>item</th><th>phrase</th><th>step</th><th>try</th><th>auto %</th><th>auto verdict</th>

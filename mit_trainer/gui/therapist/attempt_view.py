@@ -110,5 +110,6 @@ class AttemptView(QGroupBox):
         ok = ~np.isnan(pts["detected"])
         self.detected_item.setData(pts["x"][ok], pts["detected"][ok])
         n = max(1, len(pts["x"]))
+        self.plot.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, n + 1)]])
         self.plot.setXRange(0.5, n + 0.5, padding=0)
         self.plot.setYRange(-4, interval_semitones + 4, padding=0)

@@ -52,6 +52,7 @@ class RecordPage(QWizardPage):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self._timer = QTimer(self)
+        self._timer.setObjectName("mit-calibration-stop")
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._tick)
 
@@ -173,8 +174,8 @@ class CalibrationWizard(QWizard):
         intro = QWizardPage()
         intro.setTitle("Voice calibration")
         text = QLabel(
-            'Two short recordings find a comfortable pitch for the patient\'s low note: a sustained "ah" at a '
-            "comfortable pitch, then a slow glide from low to high and back. Use the microphone of the session."
+            'Two short recordings find a comfortable pitch for the patient\'s low note: a sustained "ah" at '
+            "a comfortable pitch, then a slow glide from low to high and back. Use the session's microphone."
         )
         text.setWordWrap(True)
         QVBoxLayout(intro).addWidget(text)

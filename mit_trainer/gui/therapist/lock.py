@@ -66,6 +66,7 @@ class IdleLock(QObject):
         super().__init__(parent)
         self._is_busy = is_busy
         self._timer = QTimer(self)
+        self._timer.setObjectName("mit-idle-lock")
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expired)
         self.set_timeout_s(timeout_s)

@@ -1,0 +1,66 @@
+"""Phrase-set editor: edit a phrase, toggle a syllable's tone, save as YAML, reload equal; live validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mit_trainer.core.phrases import load_phrase_set, shipped_phrases_dir
+from mit_trainer.gui.editor.phrase_editor import PhraseEditor, parse_beats, split_syllables
+
+
+def _editor(qtbot: Any, folder: Path) -> PhraseEditor:
+    shutil.copy(shipped_phrases_dir() / "level1.yaml", folder / "mine.yaml")
+    editor = PhraseEditor(folders=lambda: [folder])
+    qtbot.addWidget(editor)
+    editor.reload_sets()
+    return editor
+
+
+def test_edit_toggle_save_reload_round_trip(qtbot: Any, tmp_path: Path) -> None:
+    editor = _editor(qtbot, tmp_path)
+    original = load_phrase_set(tmp_path / "mine.yaml")
+    assert editor.phrases == list(original.phrases)
+    editor.phrase_list.setCurrentRow(1)
+    before = editor.phrases[1]
+    chip = editor.chips.chips[0]
+    qtbot.mouseClick(chip, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    flipped = "L" if before.pattern[0] == "H" else "H"
+    assert editor.phrases[1].pattern[0] == flipped
+    editor.f_probe.setText("What do you say now?")
+    editor.f_probe.textEdited.emit("What do you say now?")
+    editor.f_category.setCurrentText("social")
+    assert editor.buttons["save"].isEnabled()
+    written = editor.save()
+    assert written == tmp_path / "mine.yaml"
+    reloaded = load_phrase_set(written)
+    expected = dataclasses.replace(
+        before, pattern=(flipped, *before.pattern[1:]), probe="What do you say now?", category="social"
+    )
+    assert reloaded.phrases[1] == expected
+    assert reloaded.phrases[0] == original.phrases[0] and len(reloaded.phrases) == len(original.phrases)
+
+
+def test_live_validation_reports_and_blocks_saving(qtbot: Any, tmp_path: Path) -> None:
+    editor = _editor(qtbot, tmp_path)
+    editor.phrase_list.setCurrentRow(0)
+    editor.f_id.setText("Bad Id!")
+    editor.f_id.textEdited.emit("Bad Id!")
+    assert "error" in editor.messages.text() and "id" in editor.messages.text()
+    assert not editor.buttons["save"].isEnabled()
+    editor.f_id.setText("good-id")
+    editor.f_id.textEdited.emit("good-id")
+    assert "error" not in editor.messages.text()
+    editor.f_beats.setText("2 x")
+    editor.f_beats.textEdited.emit("2 x")
+    assert "Beats" in editor.messages.text()
+
+
+def test_syllable_and_beat_parsing() -> None:
+    assert split_syllables("good-bye") == ("good", "bye")
+    assert split_syllables(" thank  you ") == ("thank", "you")
+    assert parse_beats("", 3) == (1.0, 1.0, 1.0)
+    assert parse_beats("2, 1", 2) == (2.0, 1.0)
+    assert parse_beats("two", 1) is None

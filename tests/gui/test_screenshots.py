@@ -1,0 +1,49 @@
+"""``mit-trainer gui --demo --screenshot-dir DIR`` runs the scripted session and saves every surface."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+SURFACES = (
+    "therapist-lock",
+    "therapist-patients",
+    "therapist-session",
+    "therapist-next-item",
+    "patient-model",
+    "patient-your-turn",
+    "patient-after",
+    "calibration",
+    "editor",
+    "progress",
+    "settings",
+)
+SIZES = ((1280, 800), (1920, 1080))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_screenshot_command_saves_every_surface_at_both_sizes(tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mit_trainer", "gui", "--demo", "--screenshot-dir", str(out)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in SURFACES:
+        for w, h in SIZES:
+            path = out / f"{name}-{w}x{h}.png"
+            assert path.is_file(), f"missing {path.name}"
+            assert png_size(path) == (w, h)
+            assert path.stat().st_size > 10_000  # a real rendering, not a blank image
+    assert (out / "session-report.pdf").read_bytes()[:5] == b"%PDF-"
+    # No database or recordings were left in the user's data folder: the demo uses a temporary one.
+    assert not (Path(env["MIT_TRAINER_HOME"]) / "mit-trainer.sqlite3").exists()

@@ -179,6 +179,10 @@ def test_names_and_defaults() -> None:
     assert DEFAULT_TRACKER in TRACKER_NAMES and LIVE_TRACKER in TRACKER_NAMES
     with pytest.raises(ValueError, match="unknown pitch tracker"):
         get_tracker("crepe-huge")
+    with pytest.raises(ValueError, match="hop is fixed"):
+        get_tracker("swiftf0", hop_s=0.01)
+    with pytest.raises(ValueError, match="fmin_hz"):
+        VoicingSettings(fmin_hz=500.0, fmax_hz=400.0)
     yin = get_tracker("yin", voicing=VoicingSettings(confidence_threshold=1.01))
     assert not yin.track(
         harmonic_tone(220.0, duration_s=0.3, sample_rate_hz=SR), sample_rate_hz=SR

@@ -52,6 +52,17 @@ class VoicingSettings:
     fmax_hz: float = 1000.0
     noise_history_s: float = 30.0
 
+    def __post_init__(self) -> None:
+        t = self.confidence_threshold
+        if t is not None and not 0.0 <= t <= 1.01:
+            raise ValueError(f"confidence_threshold must be in [0, 1], got {t}")
+        if not 20.0 <= self.fmin_hz < self.fmax_hz <= 4000.0:
+            raise ValueError(f"need 20 <= fmin_hz < fmax_hz <= 4000, got {self.fmin_hz}, {self.fmax_hz}")
+        if not 0.0 <= self.noise_percentile < 50.0:
+            raise ValueError(f"noise_percentile must be in [0, 50), got {self.noise_percentile}")
+        if self.noise_history_s <= 0:
+            raise ValueError(f"noise_history_s must be positive, got {self.noise_history_s}")
+
 
 def frame_levels_db(padded: npt.NDArray[np.float32], *, centers: npt.NDArray[np.int64]) -> FloatArray:
     """RMS level (dBFS) of the :data:`LEVEL_WINDOW` samples centred on each index of ``centers``.

@@ -39,7 +39,11 @@ class SwiftF0Tracker:
     hop_s = _HOP / ANALYSIS_RATE_HZ
     window_s = 11 * _HOP / ANALYSIS_RATE_HZ
 
-    def __init__(self, *, voicing: VoicingSettings | None = None, threads: int = 2) -> None:
+    def __init__(
+        self, *, voicing: VoicingSettings | None = None, threads: int = 2, hop_s: float | None = None
+    ) -> None:
+        if hop_s is not None and abs(hop_s - self.hop_s) > 1e-9:
+            raise ValueError(f"SwiftF0's hop is fixed at {self.hop_s} s; got hop_s={hop_s}")
         self.voicing = voicing or VoicingSettings()
         self.version = metadata.version("swift-f0")
         self.threads = threads

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from mit_trainer.cli.errors import CliError
 
@@ -31,10 +32,17 @@ SUBCOMMAND_MODULES = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (the usage itself is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (``only``) one with just that subcommand: each subcommand module may pull in
     heavy libraries (scipy, SQLAlchemy, Qt), so a command imports only what it needs."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mit-trainer",
         description="Melodic Intonation Therapy trainer. Without a subcommand, starts the desktop app.",
     )

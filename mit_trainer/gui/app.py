@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from mit_trainer.gui import wiring
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 class Services(QObject):
     """Everything the panels share; built once by :func:`build`."""
+
+    theme_changed = Signal(object)  # Theme
 
     def __init__(self, app: QApplication, settings: GuiSettings, *, db: str | None, audio: Any) -> None:
         super().__init__()
@@ -75,13 +77,27 @@ class Services(QObject):
         self.controller.set_audio(audio)
 
     def update_settings(self, settings: GuiSettings) -> None:
-        self.settings = settings
+        old, self.settings = self.settings, settings
         save_settings(settings)
-        self.theme = THEMES.get(settings.theme, THEMES["light"])
-        apply_theme(self.app, self.theme, font_scale=settings.font_scale)
-        self.patient_window.apply_theme(self.theme)
-        self.patient_window.set_tap_side(settings.tap_side)
-        self.idle_lock.set_timeout_s(settings.auto_lock_min * 60.0)
+        self.apply_settings()
+        devices = (settings.input_device, settings.output_device)
+        if devices != (old.input_device, old.output_device) and hasattr(self.audio, "reopen"):
+            audio = self.audio
+            self.tasks.run_in_background(lambda: audio.reopen(*devices), executor="analysis")
+
+    def apply_settings(self) -> None:
+        """Theme, font scale, tap pad, cue tone and auto-lock from :attr:`settings` (start and Apply)."""
+        st = self.settings
+        self.theme = THEMES.get(st.theme, THEMES["light"])
+        apply_theme(self.app, self.theme, font_scale=st.font_scale)
+        pw = self.patient_window
+        pw.apply_theme(self.theme)
+        pw.set_tap_side(st.tap_side)
+        pw.tap_pad.set_side_mm(st.tap_pad_mm)
+        pw.lanes.set_point_size(40.0 * st.font_scale)
+        self.controller.cue_tone = st.cue_tone
+        self.idle_lock.set_timeout_s(st.auto_lock_min * 60.0)
+        self.theme_changed.emit(self.theme)
 
     def shutdown(self) -> None:
         if self._shut:
@@ -105,8 +121,10 @@ def build(
     from mit_trainer.gui.panels import add_panels
 
     settings = settings or load_settings()
-    apply_theme(app, THEMES.get(settings.theme, THEMES["light"]), font_scale=settings.font_scale)
+    if db is None and settings.data_folder:
+        db = str(Path(settings.data_folder).expanduser() / "mit-trainer.sqlite3")
     services = Services(app, settings, db=db, audio=audio)
+    services.apply_settings()
     window = MainWindow(services)
     add_panels(window, services)
     if audio is None:  # opening PortAudio can take a while: not on the GUI thread

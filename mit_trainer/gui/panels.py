@@ -22,6 +22,12 @@ def add_panels(window: MainWindow, s: Any) -> None:
         store=lambda: s.store,
         protocols=wiring.protocol_ids,
         phrase_sets=wiring.phrase_set_choices,
+        new_patient_defaults=lambda: {
+            "interval_semitones": s.settings.interval_semitones,
+            "tempo_bpm": s.settings.tempo_bpm,
+            "protocol_id": s.settings.default_protocol,
+            "tap_side": s.settings.tap_side,
+        },
     )
     editor = PhraseEditor(folders=wiring.phrase_folders)
     window.add_page("session", "&Session", session)
@@ -29,6 +35,8 @@ def add_panels(window: MainWindow, s: Any) -> None:
     window.add_page("editor", "P&hrase sets", editor)
     _add_optional_pages(window, s)
 
+    s.theme_changed.connect(session.attempt_view.set_theme)
+    s.theme_changed.connect(window.pages["progress"].apply_theme)
     session.end_requested.connect(window.ask_end_session)
     s.controller.summary_ready.connect(window.show_summary)
     s.controller.message.connect(window.say)

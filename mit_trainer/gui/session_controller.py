@@ -41,6 +41,15 @@ def vget(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+def with_cue_tone(samples: np.ndarray, rate_hz: int, *, delay_s: float) -> np.ndarray:
+    """The model followed, after ``delay_s`` of silence, by a soft 150 ms tone (660 Hz, -26 dBFS, faded)."""
+    n = int(0.15 * rate_hz)
+    t = np.arange(n) / rate_hz
+    tone = 0.05 * np.sin(2 * np.pi * 660.0 * t) * np.hanning(n)
+    gap = np.zeros(int(delay_s * rate_hz), dtype=np.float32)
+    return np.concatenate([samples, gap, tone.astype(np.float32)])
+
+
 class SessionController(DecisionsMixin, QObject):
     view_changed = Signal(object)  # SessionView
     attempt_started = Signal()
@@ -71,6 +80,7 @@ class SessionController(DecisionsMixin, QObject):
         self.recording: RecordingPort | None = None
         self.before_attempt: Callable[[Any, Any], None] | None = None  # demo: the simulated patient answers
         self.stop_on_silence = True
+        self.cue_tone = False  # a soft tone mixed into the model's output where the patient's turn begins
         self.low_note_hz, self.interval_semitones = 150.0, 3.0
         self._model_end_s = 0.0
         self._response_from_s = 0.0
@@ -171,6 +181,9 @@ class SessionController(DecisionsMixin, QObject):
             self._model_end_s = 0.0
         else:
             samples = np.asarray(stimulus.samples, dtype=np.float32)
+            if self.cue_tone and not getattr(self.session, "is_unison", lambda: True)():
+                delay_s = float(vget(vget(self.view, "step"), "delay_s", 0.0) or 0.0)
+                samples = with_cue_tone(samples, int(stimulus.sample_rate_hz), delay_s=delay_s)
             self.recording = self._audio.start_attempt(samples, int(stimulus.sample_rate_hz), path)
             notes = tuple(TargetNote(s.text, s.target, s.onset_s, s.offset_s) for s in stimulus.syllables)
             self._model_end_s = float(stimulus.duration_s)

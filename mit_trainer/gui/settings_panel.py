@@ -1,4 +1,4 @@
-"""Workstation settings: audio devices (with a level meter and a test), the model's voice and volume,
+"""Workstation settings: audio devices (with a level meter and a test), the model's volume,
 interval, tempo, default protocol, data folder, font scale, theme, auto-lock, patient screen and tap pad.
 
 "Apply" saves the settings and applies theme, font scale, tap side and auto-lock at once; a new data
@@ -34,8 +34,6 @@ from mit_trainer.gui import wiring
 from mit_trainer.gui.settings_store import GuiSettings
 from mit_trainer.gui.theme import THEMES
 
-MODEL_VOICES = ("hum", "ah", "voice")
-
 
 class SettingsPanel(QWidget):
     def __init__(self, services: Any, parent: QWidget | None = None) -> None:
@@ -67,9 +65,6 @@ class SettingsPanel(QWidget):
 
         model_box = QGroupBox("The model")
         mf = QFormLayout(model_box)
-        voice = QComboBox()
-        voice.addItems(MODEL_VOICES)
-        add(mf, "model_voice", "&Voice", voice)
         volume = QSlider()
         volume.setOrientation(volume.orientation().Horizontal)
         volume.setRange(0, 100)
@@ -160,7 +155,6 @@ class SettingsPanel(QWidget):
                 box.addItem(name, name)
             idx = box.findData(getattr(st, key))
             box.setCurrentIndex(max(0, idx))
-        w["model_voice"].setCurrentText(st.model_voice)
         w["model_volume"].setValue(round(st.model_volume * 100))
         w["interval_semitones"].setValue(st.interval_semitones)
         w["tempo_bpm"].setValue(st.tempo_bpm)
@@ -186,7 +180,6 @@ class SettingsPanel(QWidget):
             self.s.settings,
             input_device=w["input_device"].currentData(),
             output_device=w["output_device"].currentData(),
-            model_voice=w["model_voice"].currentText(),
             model_volume=w["model_volume"].value() / 100.0,
             interval_semitones=w["interval_semitones"].value(),
             tempo_bpm=w["tempo_bpm"].value(),

@@ -28,7 +28,6 @@ class GuiSettings:
     auto_lock_min: float = 5.0
     input_device: str | None = None
     output_device: str | None = None
-    model_voice: str = "hum"  # the model's timbre, passed to the stimulus renderer
     model_volume: float = 0.8  # 0..1
     interval_semitones: float = 3.0  # default for new patients
     tempo_bpm: float = 60.0

@@ -144,6 +144,14 @@ class EngineAudio:
 
         threading.Thread(target=wait_and_stop, name="editor-playback", daemon=True).start()
 
+    def reopen(self, input_device: str | None, output_device: str | None) -> None:
+        """Restart the stream on other devices (chosen in Settings)."""
+        from mit_trainer.audio.devices import load_settings
+
+        self.engine.reopen(
+            load_settings().with_devices(input_device=input_device, output_device=output_device)
+        )
+
     def close(self) -> None:
         self.engine.close()
 

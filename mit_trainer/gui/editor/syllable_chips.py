@@ -26,6 +26,8 @@ class SyllableChips(QWidget):
             item = self._row.takeAt(0)
             w = item.widget()
             if w is not None:
+                w.hide()
+                w.setParent(None)
                 w.deleteLater()
         self.chips = []
         self._syllables = tuple(syllables)

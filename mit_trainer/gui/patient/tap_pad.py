@@ -53,6 +53,10 @@ class TapPad(QWidget):
         self._theme = theme
         self.update()
 
+    def set_side_mm(self, side_mm: float) -> None:
+        self._side_mm = max(MIN_SIDE_MM, side_mm)
+        self._apply_size()
+
     def side_px(self) -> int:
         return mm_to_px(self._side_mm, self.logicalDpiX())
 

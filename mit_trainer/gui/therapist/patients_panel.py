@@ -65,11 +65,13 @@ class PatientsPanel(QWidget):
         store: Callable[[], Any],
         protocols: Callable[[], list[str]],
         phrase_sets: Callable[[], list[tuple[str, str]]],
+        new_patient_defaults: Callable[[], dict[str, Any]] = dict,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Patients")
         self._tasks, self._store, self._protocols, self._phrase_sets = tasks, store, protocols, phrase_sets
+        self._defaults = new_patient_defaults
         self.patient: Any = None
         self.settings: Any = None
         self.list = QListWidget()
@@ -180,7 +182,7 @@ class PatientsPanel(QWidget):
             self.list.setCurrentRow(0)
 
     def add_patient(self) -> None:
-        from mit_trainer.storage import Consents
+        from mit_trainer.storage import Consents, PatientSettings
 
         code = self.code.text().strip()
         store = self._store()
@@ -190,6 +192,7 @@ class PatientsPanel(QWidget):
         consents = Consents(
             self.c_clinical.isChecked(), self.c_research.isChecked(), self.c_audio.isChecked()
         )
+        settings = PatientSettings(**self._defaults())
 
         def done(p: Any) -> None:
             self.code.clear()
@@ -197,7 +200,9 @@ class PatientsPanel(QWidget):
             self.reload(select_code=p.code)
 
         self._tasks.run_in_background(
-            lambda: store.add_patient(code, consents), done, lambda e: self.message.emit(str(e))
+            lambda: store.add_patient(code, consents, settings=settings),
+            done,
+            lambda e: self.message.emit(str(e)),
         )
 
     def _selected(self, item: QListWidgetItem | None, _prev: object = None) -> None:

@@ -1,0 +1,41 @@
+"""Workstation settings: saved as JSON, applied at once (theme, tap pad, font scale), bad files ignored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mit_trainer.gui.settings_store import GuiSettings, load_settings, save_settings, settings_path
+from mit_trainer.gui.theme import HIGH_CONTRAST
+
+
+def test_settings_round_trip_and_bad_values(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    st = GuiSettings(theme="high-contrast", font_scale=1.4, tap_pad_mm=60.0, input_device="USB mic")
+    save_settings(st, path)
+    assert load_settings(path) == st
+    path.write_text(json.dumps({"font_scale": "huge", "auto_lock_min": 2, "unknown": 1}), encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded.font_scale == 1.0 and loaded.auto_lock_min == 2.0
+    path.write_text("{not json", encoding="utf-8")
+    assert load_settings(path) == GuiSettings()
+    assert settings_path().name == "gui-settings.json"
+
+
+def test_apply_changes_theme_tap_pad_and_type_at_once(qtbot: Any, rig: Any) -> None:
+    s = rig.services
+    panel = rig.window.pages["settings"]
+    panel.w["theme"].setCurrentText("high-contrast")
+    panel.w["tap_pad_mm"].setValue(60)
+    panel.w["font_scale"].setValue(1.5)
+    panel.w["tap_side"].setCurrentText("right")
+    panel.w["auto_lock_min"].setValue(2)
+    panel.apply_button.click()
+    assert s.theme is HIGH_CONTRAST
+    pad = s.patient_window.tap_pad
+    assert 59.0 <= pad.physical_side_mm() <= 61.0
+    assert s.patient_window.lanes.point_size() == 60.0
+    assert s.patient_window.tap_side == "right"
+    assert s.idle_lock.timeout_s() == 120.0
+    assert load_settings() == s.settings and s.settings.theme == "high-contrast"

@@ -69,8 +69,9 @@ def test_pyin_tone_and_stream() -> None:
 def test_silence_and_noise_are_unvoiced(trackers: dict[str, PitchTracker], name: str) -> None:
     n = SR // 2 if name == "pyin" else SR
     assert not trackers[name].track(np.zeros(n), sample_rate_hz=SR).voiced.any()
-    noise = 0.1 * np.random.default_rng(1).standard_normal(n)
-    assert np.mean(trackers[name].track(noise, sample_rate_hz=SR).voiced) <= 0.02
+    for seed in (1, 3, 6):  # with no confidence threshold pyin calls 16-27% of frames of seeds 3, 6 voiced
+        noise = 0.1 * np.random.default_rng(seed).standard_normal(n)
+        assert np.mean(trackers[name].track(noise, sample_rate_hz=SR).voiced) <= 0.02
 
 
 @pytest.mark.parametrize("name", ["yin", "swiftf0", "crepe-tiny"])

@@ -28,10 +28,12 @@ class SegmentationSettings:
     energy_window_s: float = 0.03
     #: Percentile of frame energy taken as the noise floor.
     noise_floor_percentile: float = 5.0
-    #: Activity starts this far above the noise floor (capped at half the floor-to-peak range).
-    activity_on_db: float = 9.0
+    #: Activity starts this far above the noise floor ...
+    activity_on_db: float = 6.0
+    #: ... and at most this fraction of the floor-to-peak range (quiet vowels at low SNR stay active).
+    activity_range_fraction: float = 0.4
     #: Activity ends at this fraction of the on-threshold's height above the floor (hysteresis).
-    activity_off_fraction: float = 0.6
+    activity_off_fraction: float = 0.5
     #: Voicing gaps shorter than this inside a stretch are bridged.
     min_gap_s: float = 0.035
     #: Syllables (and parts produced by a split) shorter than this are dropped / not split off.
@@ -125,7 +127,7 @@ def frame_activity(
         return FrameActivity(e_db, -120.0, -120.0, empty, empty)
     floor = float(np.percentile(e_db, settings.noise_floor_percentile))
     peak = float(np.percentile(e_db, 95.0))
-    height = min(settings.activity_on_db, 0.5 * max(peak - floor, 0.0))
+    height = min(settings.activity_on_db, settings.activity_range_fraction * max(peak - floor, 0.0))
     on = floor + max(height, 1.0)
     off = floor + max(height * settings.activity_off_fraction, 0.5)
     active = _hysteresis(e_db, on, off)

@@ -13,7 +13,8 @@ Per tracker:
   runs for trackers faster than 5x).
 - stream: 10 ms blocks pushed one by one; ``lat`` the median delay from a frame's time to its delivery (audio
   still to arrive, then the compute of that push); ``extra`` = lat - window_s, the cost of streaming beyond
-  the tracker's own look-ahead; ``cpu/blk`` the mean compute per 10 ms block (>10 ms cannot keep up live).
+  the tracker's own look-ahead; ``cpu/blk`` the mean compute per 10 ms block (>10 ms cannot keep up live);
+  ``lat48k`` the same delay for 48 kHz input (adds the stream resampler's delay).
 Then crepe-full as shipped (gated, optimised graph, 2 threads) against the same model ungated and with graph
 optimisation off, and against torchcrepe (PyTorch) when it is importable.
 
@@ -31,6 +32,7 @@ import types
 from dataclasses import dataclass
 
 import numpy as np
+import soxr
 
 from mit_trainer.analysis.pitch import DEFAULT_TRACKER, LIVE_TRACKER, TRACKER_NAMES, get_tracker
 from mit_trainer.analysis.pitch.base import PitchTracker
@@ -130,10 +132,12 @@ def batch_speed(
     return tracks, audio_s / best
 
 
-def stream_latency(tracker: PitchTracker, audio: np.ndarray) -> tuple[float, float]:
-    """Median delivery delay of frames (s) and mean compute per 10 ms block (s)."""
-    stream = tracker.stream(sample_rate_hz=SR)
-    block = SR // 100
+def stream_latency(tracker: PitchTracker, audio: np.ndarray, *, rate_hz: int = SR) -> tuple[float, float]:
+    """Median delivery delay of frames (s) and mean compute per 10 ms block (s), audio at ``rate_hz``."""
+    if rate_hz != SR:
+        audio = soxr.resample(audio, SR, rate_hz)
+    stream = tracker.stream(sample_rate_hz=rate_hz)
+    block = rate_hz // 100
     delays: list[np.ndarray] = []
     cpu = 0.0
     for i in range(0, audio.size, block):
@@ -142,7 +146,7 @@ def stream_latency(tracker: PitchTracker, audio: np.ndarray) -> tuple[float, flo
         dt = time.perf_counter() - t0
         cpu += dt
         if len(out):
-            delays.append((i + block) / SR - out.times_s + dt)
+            delays.append((i + block) / rate_hz - out.times_s + dt)
     stream.flush()
     n_blocks = -(-audio.size // block)
     return float(np.median(np.concatenate(delays))), cpu / n_blocks
@@ -195,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [n for n in args.trackers.split(",") if n]
     names = [n for n in chosen if not (args.quick and n in ("pyin", "crepe-medium", "crepe-full"))]
     header = f"{'tracker':<13}{'RPA50':>7}{'pitch50':>8}{'recall':>8}{'FA':>7}{'x RT':>8}"
-    header += f"{'window':>8}{'lat':>7}{'extra':>7}{'cpu/blk':>9}"
+    header += f"{'window':>8}{'lat':>7}{'extra':>7}{'cpu/blk':>9}{'lat48k':>8}"
     print(header)
     for name in names:
         tracker = get_tracker(name)
@@ -203,10 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         s = score(tracks, clips)
         excerpt = clips[0].audio[: SR if name in ("pyin", "crepe-full", "crepe-medium") else 2 * SR]
         lat, cpu = stream_latency(get_tracker(name), excerpt)
+        lat48, _ = stream_latency(get_tracker(name), excerpt, rate_hz=48000)
         print(
             f"{name:<13}{s['rpa']:>7.3f}{s['pitch']:>8.3f}{s['recall']:>8.3f}{s['fa']:>7.3f}{rtf:>8.1f}"
             f"{1000 * tracker.window_s:>6.0f}ms{1000 * lat:>5.0f}ms{1000 * (lat - tracker.window_s):>5.0f}ms"
-            f"{1000 * cpu:>7.1f}ms",
+            f"{1000 * cpu:>7.1f}ms{1000 * lat48:>6.0f}ms",
             flush=True,
         )
     if args.quick or args.no_variants:

@@ -20,6 +20,9 @@ from mit_trainer.core.records import FloatArray, PitchTrack
 
 #: Every tracker analyses at this rate (CREPE and SwiftF0 require it; yin/pyin are fine with it).
 ANALYSIS_RATE_HZ = 16_000
+#: soxr quality of a stream's resampler: "HQ" holds output back about 20 ms longer than "LQ" (measured
+#: with 10 ms blocks at 48 kHz), which the live trace would show as lag; pitch does not need more.
+STREAM_RESAMPLE_QUALITY = "LQ"
 #: Length of the window, in samples at 16 kHz, over which each frame's level is measured (32 ms).
 LEVEL_WINDOW = 512
 

@@ -20,6 +20,7 @@ from mit_trainer.analysis.audio_input import Float32Array, prepare_signal, to_mo
 from mit_trainer.analysis.pitch.base import (
     ANALYSIS_RATE_HZ,
     LEVEL_WINDOW,
+    STREAM_RESAMPLE_QUALITY,
     VoicingSettings,
     decide_voicing,
     energy_gate,
@@ -132,7 +133,9 @@ class FrameStream:
         self._resampler = (
             None
             if sample_rate_hz == ANALYSIS_RATE_HZ
-            else soxr.ResampleStream(sample_rate_hz, ANALYSIS_RATE_HZ, 1, dtype="float32", quality="HQ")
+            else soxr.ResampleStream(
+                sample_rate_hz, ANALYSIS_RATE_HZ, 1, dtype="float32", quality=STREAM_RESAMPLE_QUALITY
+            )
         )
         half = tracker.frame_length // 2
         self._buf = np.zeros(half, dtype=np.float32)  # padded signal from padded index self._buf_start

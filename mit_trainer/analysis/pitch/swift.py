@@ -19,6 +19,7 @@ import swift_f0
 from mit_trainer.analysis.audio_input import prepare_signal, to_mono_float
 from mit_trainer.analysis.pitch.base import (
     ANALYSIS_RATE_HZ,
+    STREAM_RESAMPLE_QUALITY,
     VoicingSettings,
     concat_tracks,
     decide_voicing,
@@ -111,7 +112,9 @@ class SwiftF0Stream:
         self._resampler = (
             None
             if sample_rate_hz == ANALYSIS_RATE_HZ
-            else soxr.ResampleStream(sample_rate_hz, ANALYSIS_RATE_HZ, 1, dtype="float32", quality="HQ")
+            else soxr.ResampleStream(
+                sample_rate_hz, ANALYSIS_RATE_HZ, 1, dtype="float32", quality=STREAM_RESAMPLE_QUALITY
+            )
         )
         self._emitted = 0
         self._levels: list[FloatArray] = []

@@ -190,3 +190,17 @@ def test_names_and_defaults() -> None:
     ).voiced.any()
     track = get_tracker("crepe-tiny").track(np.zeros(1600), sample_rate_hz=SR)
     assert track.tracker == "crepe-tiny" and track.version.startswith("1.0.0") and track.hop_s == 0.01
+
+
+@pytest.mark.parametrize("name", FAST)
+def test_stream_edge_cases(trackers: dict[str, PitchTracker], name: str) -> None:
+    assert len(trackers[name].stream(sample_rate_hz=SR).flush()) == 0  # flushed before any audio
+    stream = trackers[name].stream(sample_rate_hz=44100)
+    assert len(stream.push(np.zeros(0))) == 0
+    got = [stream.push(np.zeros((441, 2), dtype=np.int16)) for _ in range(30)]  # 0.3 s of stereo int16 zeros
+    got.append(stream.flush())
+    n = sum(len(p) for p in got)
+    assert abs(n - 0.3 / trackers[name].hop_s) <= 1.5
+    assert not any(p.voiced.any() for p in got)
+    with pytest.raises(RuntimeError):
+        stream.push(np.zeros(10))

@@ -9,6 +9,7 @@ when first needed, so the main window is usable within a fraction of a second.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -144,11 +145,15 @@ def build(
         window.lock_screen.show_error(f"Cannot open the database: {exc}")
 
     services.tasks.run_in_background(lambda: wiring.open_store(db), opened, failed)
+    # Import what a session needs now, on a worker, so no import stalls the GUI thread later.
+    services.tasks.run_in_background(wiring.prewarm, executor="analysis")
     return services, window
 
 
 def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:
     app = QApplication.instance() or QApplication([])
+    # Hand the GIL to the GUI thread more often than every 5 ms while workers analyse audio.
+    sys.setswitchinterval(0.002)
     app.setApplicationName("MIT Trainer")
     if demo or screenshot_dir is not None:
         from mit_trainer.gui.demo import run_demo

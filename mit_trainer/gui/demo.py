@@ -103,10 +103,50 @@ class ScriptRunner(QObject):
             self.finished.emit(1)
 
 
-def shoot(widget: QWidget, folder: Path | None, name: str) -> None:
+class StallMonitor(QObject):
+    """Measures how long the GUI thread goes without serving a 10 ms timer (its longest stall)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setObjectName("mit-stall-monitor")
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+        self.ticks: list[float] = []  # gaps between ticks, seconds
+        self.skip_next = False
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if not self.skip_next:
+            self.ticks.append(now - self._last)
+        self.skip_next = False
+        self._last = now
+
+    def summary(self) -> str:
+        if not self.ticks:
+            return "GUI thread: not measured"
+        gaps = np.asarray(self.ticks) * 1000.0
+        return (
+            f"GUI thread over {gaps.sum() / 1000:.0f} s of session: timer gap p50 {np.median(gaps):.0f} ms, "
+            f"p99 {np.percentile(gaps, 99):.0f} ms, longest {gaps.max():.0f} ms "
+            "(10 ms timer; screenshots excluded)"
+        )
+
+
+def shoot(widget: QWidget, folder: Path | None, name: str, monitor: StallMonitor | None = None) -> None:
     """Save ``widget`` at each size of :data:`SIZES` as ``<name>-<w>x<h>.png``."""
     if folder is None:
         return
+    if monitor is not None:
+        monitor.skip_next = True
     old = widget.size()
     for w, h in SIZES:
         widget.resize(w, h)

@@ -14,6 +14,7 @@ from mit_trainer.gui.demo import (
     RATE_HZ,
     DemoMicrophone,
     Script,
+    StallMonitor,
     shoot,
     synthetic_ah,
     synthetic_glide,
@@ -117,16 +118,18 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         st = pv.lanes.lit_index() is not None
         if "patient-model" not in shots_taken and s.patient_model.state.phase is Phase.LISTEN and st:
             shots_taken.add("patient-model")
-            shoot(pv, shots, "patient-model")
+            shoot(pv, shots, "patient-model", monitor)
         if (
             "patient-your-turn" not in shots_taken
             and s.patient_model.state.phase is Phase.YOUR_TURN
             and pv.trace.voiced_frames() > 60
         ):
             shots_taken.add("patient-your-turn")
-            shoot(pv, shots, "patient-your-turn")
+            shoot(pv, shots, "patient-your-turn", monitor)
         return attempt_over()
 
+    monitor = StallMonitor(window)
+    monitor.start()
     first_item = c.view.panel.item_no
     for _ in range(40):  # the steps of one item (with tries and backups); bounded for safety
         view = c.view
@@ -140,17 +143,19 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         if view.awaiting == "confirm":
             if "therapist-session" not in shots_taken:
                 shots_taken.add("therapist-session")
-                shoot(window, shots, "therapist-session")
+                shoot(window, shots, "therapist-session", monitor)
             judged, _why = app_demo.therapist_judgement(truth[0], view.phrase, c.outcome.analysis.mode)
             key = {"correct": "score1", "incorrect": "score3"}.get(judged.value, "score3")
             panel.buttons[key].click()
             yield lambda: s.patient_model.state.phase is Phase.FEEDBACK and not c.is_busy()
             if "patient-after" not in shots_taken:
                 shots_taken.add("patient-after")
-                shoot(pv, shots, "patient-after")
+                shoot(pv, shots, "patient-after", monitor)
             continue
         panel.buttons["continue"].click()
         yield lambda: not c.is_busy()
+    monitor.stop()
+    print(monitor.summary(), flush=True)
     shoot(window, shots, "therapist-next-item")
     missing = {"patient-model", "patient-your-turn", "patient-after", "therapist-session"} - shots_taken
     if missing:
@@ -200,3 +205,14 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         yield lambda: bool(written)
     window.show_page("settings")
     shoot(window, shots, "settings")
+    # The patient's view in the high-contrast theme, during the model of the next step.
+    import dataclasses
+
+    s.settings = dataclasses.replace(s.settings, theme="high-contrast")  # shown, not saved
+    s.apply_settings()
+    c.before_attempt = None
+    panel.buttons["play"].click()
+    yield lambda: c.is_recording() and pv.lanes.lit_index() is not None
+    shoot(pv, shots, "patient-model-high-contrast")
+    c.stop_attempt(discard=True)
+    yield lambda: not c.is_busy()

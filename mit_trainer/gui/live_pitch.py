@@ -49,7 +49,6 @@ class _Worker(QObject):
             self._timer.stop()
             self._timer.deleteLater()
             self._timer = None
-        self.poll()
 
     @Slot()
     def poll(self) -> None:
@@ -77,6 +76,7 @@ class LivePitch(QObject):
         super().__init__(parent)
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
+        self._ending: list[tuple[QThread, _Worker]] = []
 
     def start(
         self, read_new: Callable[[], np.ndarray], stream: PitchStream, *, time_offset_s: float = 0.0
@@ -96,15 +96,32 @@ class LivePitch(QObject):
         return self._thread is not None
 
     def stop(self) -> None:
-        """Stop polling (one last drain), end the thread and wait for it."""
+        """Stop polling without waiting (the GUI thread never blocks on the tracker); the thread ends soon.
+
+        The worker is disconnected first, so no frame of this attempt reaches the next one.
+        """
         thread, worker = self._thread, self._worker
         if thread is None or worker is None:
             return
         self._thread = self._worker = None
-        # Run worker.stop in its own thread and wait: a blocking queued call.
-
-        QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+        worker.frames.disconnect(self.frames)
+        worker.failed.disconnect(self.failed)
+        QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.QueuedConnection)
         thread.quit()
-        thread.wait(2000)
-        worker.deleteLater()
-        thread.deleteLater()
+        self._ending.append((thread, worker))
+        thread.finished.connect(self._reap)
+
+    def _reap(self) -> None:
+        for pair in [p for p in self._ending if p[0].isFinished()]:
+            self._ending.remove(pair)
+            pair[1].deleteLater()
+            pair[0].deleteLater()
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop and wait for every worker thread (application exit, tests)."""
+        self.stop()
+        for thread, worker in self._ending:
+            thread.wait(timeout_ms)
+            worker.deleteLater()
+            thread.deleteLater()
+        self._ending.clear()

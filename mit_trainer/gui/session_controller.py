@@ -78,7 +78,8 @@ class SessionController(DecisionsMixin, QObject):
         self.stimulus: Any = None
         self.outcome: Any = None
         self.recording: RecordingPort | None = None
-        self.before_attempt: Callable[[Any, Any], None] | None = None  # demo: the simulated patient answers
+        # demo and tests: the simulated patient prepares an answer (on the worker, just before the attempt)
+        self.before_attempt: Callable[[Any, Any], None] | None = None
         self.stop_on_silence = True
         self.cue_tone = False  # a soft tone mixed into the model's output where the patient's turn begins
         self.low_note_hz, self.interval_semitones = 150.0, 3.0
@@ -158,11 +159,14 @@ class SessionController(DecisionsMixin, QObject):
 
         rate = int(getattr(self._audio, "sample_rate_hz", 16_000))
         factory = self._stream_factory
+        hook, view = self.before_attempt, self.view
 
         def render() -> tuple[Any, Path, Any]:
             """Off the GUI thread: the model, where to record, the live tracker (which may load a model)."""
             stim = session.render_model() if self.awaiting() == "model" else None
             stream = factory(rate) if factory is not None else None
+            if hook is not None:
+                hook(view, stim)
             return stim, session.next_recording_path(), stream  # type: ignore[attr-defined]
 
         self.outcome = None
@@ -171,8 +175,6 @@ class SessionController(DecisionsMixin, QObject):
     def _start_attempt(self, rendered: tuple[Any, Path, Any]) -> None:
         stimulus, path, stream = rendered
         self.stimulus = stimulus
-        if self.before_attempt is not None:
-            self.before_attempt(self.view, stimulus)
         path.parent.mkdir(parents=True, exist_ok=True)
         assert self._audio is not None
         if stimulus is None:
@@ -300,7 +302,7 @@ class SessionController(DecisionsMixin, QObject):
     def shutdown(self) -> None:
         self._clock.stop()
         rec, self.recording = self.recording, None
-        self.live.stop()
+        self.live.shutdown()
         if rec is not None:
             with contextlib.suppress(Exception):
                 rec.stop()

@@ -13,6 +13,26 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def prewarm() -> None:
+    """Import the session's modules (and the GUI's lazily used ones) ahead of need, on a worker thread."""
+    import importlib
+
+    for name in (
+        "mit_trainer.storage",
+        "mit_trainer.app.session",
+        "mit_trainer.core.phrases",
+        "mit_trainer.analysis.stimulus",
+        "mit_trainer.analysis.pitch.crepe",
+        "mit_trainer.scoring.attempt",
+        "mit_trainer.gui.therapist.calibration",
+        "mit_trainer.gui.progress.report",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # reported when the feature is used, not here
+            log.warning("prewarm: %s", exc)
+
+
 def open_store(db: str | None) -> Any:
     from mit_trainer.storage import open_store as _open
 

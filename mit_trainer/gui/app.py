@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from mit_trainer.gui import wiring
@@ -33,6 +33,7 @@ class Services(QObject):
     """Everything the panels share; built once by :func:`build`."""
 
     theme_changed = Signal(object)  # Theme
+    audio_message = Signal(str)  # device lost / restarted: shown to the therapist
 
     def __init__(self, app: QApplication, settings: GuiSettings, *, db: str | None, audio: Any) -> None:
         super().__init__()
@@ -59,11 +60,28 @@ class Services(QObject):
         self.controller.live.frames.connect(self.patient_window.trace.add_frames)
         self.controller.recording_changed.connect(self._recording_changed)
         self.patient_model.on_pause_requested(self.controller.toggle_pause)
+        self._audio_watch = QTimer(self)
+        self._audio_watch.setObjectName("mit-audio-events")
+        self._audio_watch.setInterval(250)
+        self._audio_watch.timeout.connect(self._check_audio)
+        self._audio_watch.start()
         self.idle_lock = IdleLock(
             timeout_s=settings.auto_lock_min * 60.0, is_busy=self.controller.is_recording
         )
         app.installEventFilter(self.idle_lock)
         self._shut = False
+
+    def _check_audio(self) -> None:
+        """Device loss is noticed by the audio engine's watchdog; here it reaches the therapist (4 Hz)."""
+        audio = self.audio
+        if audio is None or not hasattr(audio, "events"):
+            return
+        for kind, message in audio.events():
+            if kind == "device_lost":
+                self.controller.stop_attempt()  # what was recorded is kept and analysed as interrupted
+                self.audio_message.emit(f"{message} Choose a device in Settings and press Apply.")
+            elif kind == "reopened":
+                self.audio_message.emit(message)
 
     def _recording_changed(self, on: bool) -> None:
         trace = self.patient_window.trace
@@ -82,7 +100,8 @@ class Services(QObject):
         save_settings(settings)
         self.apply_settings()
         devices = (settings.input_device, settings.output_device)
-        if devices != (old.input_device, old.output_device) and hasattr(self.audio, "reopen"):
+        lost = bool(getattr(getattr(self.audio, "engine", None), "device_lost", False))
+        if (lost or devices != (old.input_device, old.output_device)) and hasattr(self.audio, "reopen"):
             audio = self.audio
             self.tasks.run_in_background(lambda: audio.reopen(*devices), executor="analysis")
 
@@ -105,6 +124,7 @@ class Services(QObject):
             return
         self._shut = True
         self.controller.shutdown()
+        self._audio_watch.stop()
         self.idle_lock.disarm()
         self.app.removeEventFilter(self.idle_lock)
         self.tasks.wait_idle()

@@ -40,6 +40,7 @@ def add_panels(window: MainWindow, s: Any) -> None:
     session.end_requested.connect(window.ask_end_session)
     s.controller.summary_ready.connect(window.show_summary)
     s.controller.message.connect(window.say)
+    s.audio_message.connect(window.say)
     patients.message.connect(window.say)
     patients.start_requested.connect(lambda req: start_session(window, s, req))
     patients.calibrate_requested.connect(lambda p: open_calibration(window, s, p))

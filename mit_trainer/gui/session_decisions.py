@@ -51,6 +51,19 @@ class DecisionsMixin:
 
         self._run(lambda: session.score(outcome, source="therapist", reason=reason), done)
 
+    def override(self, outcome: str, *, reason: str) -> None:
+        """The therapist's score with a reason: of the attempt waiting for a score, else of the last one."""
+        session = self.session
+        if session is None or self.recording is not None:
+            return
+        if self.awaiting() in ("response", "confirm"):
+            self.score(outcome, reason=reason)
+            return
+        last = getattr(getattr(self, "view", None), "last_outcome", None)
+        if last is None:
+            return
+        self._decide(lambda: session.override(last.item_index, last.attempt_no, outcome, reason=reason))
+
     def _decide(self, action: Callable[[], Any]) -> None:
         session = self.session
         if session is None or self.recording is not None:

@@ -164,6 +164,10 @@ class EngineAudio:
 
         threading.Thread(target=wait_and_stop, name="editor-playback", daemon=True).start()
 
+    def events(self) -> list[tuple[str, str]]:
+        """(kind, message) of audio events since the last call: ``device_lost``, ``reopened``, ``xrun``."""
+        return [(e.kind, e.message) for e in self.engine.events()]
+
     def reopen(self, input_device: str | None, output_device: str | None) -> None:
         """Restart the stream on other devices (chosen in Settings)."""
         from mit_trainer.audio.devices import load_settings

@@ -20,6 +20,7 @@ SURFACES = (
     "editor",
     "progress",
     "settings",
+    "patient-model-high-contrast",
 )
 SIZES = ((1280, 800), (1920, 1080))
 

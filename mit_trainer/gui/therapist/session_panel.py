@@ -202,8 +202,10 @@ class SessionPanel(QWidget):
         self.buttons["play"].setEnabled(live and not recording and awaiting in ("model", "response"))
         self.buttons["stop"].setEnabled(recording)
         can_score = live and not recording and awaiting in ("response", "confirm")
-        for key in ("score1", "score2", "score3", "override"):
+        for key in ("score1", "score2", "score3"):
             self.buttons[key].setEnabled(can_score)
+        last = getattr(self.c.view, "last_outcome", None)
+        self.buttons["override"].setEnabled(not recording and (can_score or last is not None))
         for key in ("continue", "repeat", "skip", "end_item", "break"):
             self.buttons[key].setEnabled(live and not recording)
         self.buttons["end"].setEnabled(self.c.session is not None)
@@ -215,7 +217,7 @@ class SessionPanel(QWidget):
             return
         reason, ok = QInputDialog.getText(self, "Override", "Reason (kept with the attempt)")
         if ok and reason.strip():
-            self.c.score(OVERRIDE_CHOICES[choice], reason=reason.strip())
+            self.c.override(OVERRIDE_CHOICES[choice], reason=reason.strip())
 
     def _break(self) -> None:
         fatigue, ok = QInputDialog.getInt(self, "Break", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mit_trainer.core.phrases import load_phrase_set, shipped_phrases_dir
-from mit_trainer.gui.editor.phrase_editor import PhraseEditor, parse_beats, split_syllables
+from mit_trainer.gui.editor.fields import parse_beats, split_syllables
+from mit_trainer.gui.editor.phrase_editor import PhraseEditor
 
 
 def _editor(qtbot: Any, folder: Path) -> PhraseEditor:
@@ -64,3 +65,24 @@ def test_syllable_and_beat_parsing() -> None:
     assert parse_beats("", 3) == (1.0, 1.0, 1.0)
     assert parse_beats("2, 1", 2) == (2.0, 1.0)
     assert parse_beats("two", 1) is None
+
+
+def test_import_copies_valid_sets_and_refuses_broken_ones(qtbot: Any, tmp_path: Path) -> None:
+    shipped, mine = tmp_path / "shipped", tmp_path / "mine"
+    shipped.mkdir()
+    shutil.copy(shipped_phrases_dir() / "level2.yaml", shipped / "level2.yaml")
+    editor = PhraseEditor(folders=lambda: [shipped, mine])
+    qtbot.addWidget(editor)
+    editor.reload_sets()
+    outside = tmp_path / "from-a-colleague.yaml"
+    shutil.copy(shipped_phrases_dir() / "level1.yaml", outside)
+    target = editor.import_file(outside)
+    assert target == mine / "from-a-colleague.yaml" and target.read_bytes() == outside.read_bytes()
+    assert editor.phrase_set is not None and editor.phrase_set.path == target
+    assert editor.import_file(outside) == mine / "from-a-colleague-2.yaml"  # never overwrites
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "format: mit-phrases/1\nname: x\nlanguage: en\nphrases:\n  - id: Bad Id\n    text: Hi\n"
+    )
+    assert editor.import_file(broken) is None
+    assert "Not imported" in editor.messages.text() and not (mine / "broken.yaml").exists()

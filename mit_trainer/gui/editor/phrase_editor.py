@@ -39,24 +39,8 @@ from mit_trainer.core.phrases import (
     validate_phrase_file,
 )
 from mit_trainer.core.records import Phrase, PhraseSet
+from mit_trainer.gui.editor.fields import import_phrase_file, parse_beats, split_syllables
 from mit_trainer.gui.editor.syllable_chips import SyllableChips
-
-
-def split_syllables(text: str) -> tuple[str, ...]:
-    """Syllables typed as ``thank you`` or ``good-bye`` or ``to·day``."""
-    for sep in ("-", "·", "|"):
-        text = text.replace(sep, " ")
-    return tuple(s for s in text.split() if s)
-
-
-def parse_beats(text: str, n: int) -> tuple[float, ...] | None:
-    """Beats typed as ``2 1 1``; empty means one beat each; None when unreadable."""
-    if not text.strip():
-        return tuple(1.0 for _ in range(n))
-    try:
-        return tuple(float(b) for b in text.replace(",", " ").split())
-    except ValueError:
-        return None
 
 
 class PhraseEditor(QWidget):
@@ -312,7 +296,20 @@ class PhraseEditor(QWidget):
     def _import(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a phrase set", "", "Phrase sets (*.yaml *.yml)")
         if name:
-            self.open_path(Path(name))
+            self.import_file(Path(name))
+
+    def import_file(self, path: Path) -> Path | None:
+        """Validate ``path`` and copy it into the user's phrase folder (the last folder), then open it."""
+        target, problems = import_phrase_file(path, self._folders()[-1])
+        if target is None:
+            self.messages.setText("Not imported:\n" + "\n".join(problems))
+            return None
+        self.reload_sets()
+        self.set_list.setCurrentRow(self._paths.index(target))
+        self.messages.setText(
+            f"Imported as {target.name}." + ("\n" + "\n".join(problems) if problems else "")
+        )
+        return target
 
     def _export(self) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, "Export the phrase set", "", "Phrase sets (*.yaml)")

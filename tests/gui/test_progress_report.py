@@ -1,0 +1,67 @@
+"""Progress series and the PDF session report, from a store with known sessions and attempts."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mit_trainer.gui.progress.data import progress_series
+from mit_trainer.gui.progress.report import report_html, write_session_report
+
+
+def _store_with_two_sessions(tmp_path: Path) -> tuple[Any, Any]:
+    from mit_trainer.storage import AttemptInput, AutoScores, Syllable, Tap, open_store
+
+    store = open_store(tmp_path / "p.sqlite3")
+    patient = store.add_patient("P400")
+    for n, (fatigue, outcomes) in enumerate([(6, ["pass", "fail"]), (3, ["pass", "pass"])]):
+        rec = store.start_session(
+            patient.id, protocol_id="HE1989", protocol_version="1", level=1, fatigue_before=fatigue
+        )
+        for i, verdict in enumerate(outcomes):
+            a = store.record_attempt(
+                rec.id,
+                AttemptInput(
+                    item_index=i, phrase_id=f"ph-{i}", level=1, step_id="unison", step_index=2, cue="unison",
+                    scores=AutoScores(rhythm=0.8 + 0.1 * n), auto_verdict=verdict,
+                    points_awarded=1 if verdict == "pass" else 0,
+                    syllables=(Syllable(0, "thank", "H", 0.5, 1.2, 150.0, "H", 40.0 + 20 * n),),
+                    taps=(Tap(0.55, 0, 50.0 - 20 * n),),
+                ),
+            )  # fmt: skip
+            if n == 0 and i == 1:  # the therapist heard it as correct: an override with a reason
+                store.add_therapist_score(a.id, outcome="pass", points=1, reason="intelligible despite noise")
+        store.end_session(rec.id, fatigue_after=fatigue + 1, notes=f"note {n}: good focus", points_possible=2)
+    return store, patient
+
+
+def test_progress_series_has_the_known_values(tmp_path: Path) -> None:
+    store, patient = _store_with_two_sessions(tmp_path)
+    first, second = progress_series(store, patient.id)
+    assert (first.points_pct, second.points_pct) == (100.0, 100.0)  # the override made session 1 full marks
+    assert first.step_success_pct == {"unison": 100.0}
+    assert first.pitch_error_cents == pytest.approx(40.0) and second.pitch_error_cents == pytest.approx(60.0)
+    assert first.tap_asynchrony_ms == pytest.approx(50.0) and second.tap_asynchrony_ms == pytest.approx(30.0)
+    assert first.rhythm_score == pytest.approx(0.8) and second.rhythm_score == pytest.approx(0.9)
+    assert (first.fatigue_before, first.fatigue_after, second.fatigue_before) == (6.0, 7.0, 3.0)
+    assert first.n_overrides == 1 and second.n_overrides == 0
+    assert not math.isnan(second.points_pct)
+
+
+def test_report_marks_overrides_and_keeps_notes(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    store, _patient = _store_with_two_sessions(tmp_path)
+    sid = store.list_sessions()[0].id
+    html = report_html(store, sid, patient_code="P400", image_keys=["points"])
+    assert "<b>override</b>: intelligible despite noise" in html
+    assert html.count("<b>override</b>") == 1
+    assert "note 0: good focus" in html and "P400" in html and "chart://points" in html
+    image = QImage(200, 100, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFF)
+    pdf = write_session_report(store, sid, tmp_path / "r.pdf", patient_code="P400", images={"points": image})
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and b"/Image" in data and len(data) > 5000

@@ -1,0 +1,1 @@
+"""The patient's window: cue banner, two-lane phrase, tap pad, live pitch trace (one task at a time)."""

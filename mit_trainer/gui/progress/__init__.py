@@ -1,0 +1,1 @@
+"""Per-patient progress charts and the PDF session report."""

@@ -1,0 +1,1 @@
+"""The therapist's panels: PIN lock, patients, session controls and analysis, calibration wizard."""

@@ -173,7 +173,7 @@ def rhythm_score(
     if len(idx) < 3 and model_onsets_s is None:
         measures["rhythm_note"] = "fewer than 3 syllables: rhythm not judged tempo-free"
         return None, measures
-    dev = float(np.mean(np.abs(arr - centre)))
+    dev = float(np.sqrt(np.mean((arr - centre) ** 2)))  # RMS: one badly held syllable weighs
     measures["rhythm_deviation_log2"] = round(dev, 3)
     return ramp_down(dev, s.rhythm_full_credit_log2, s.rhythm_zero_credit_log2), measures
 

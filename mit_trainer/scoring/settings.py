@@ -78,9 +78,9 @@ class ScoringSettings:
     intoned_zero_credit_bpm: float = 200.0
 
     # --- rhythm -------------------------------------------------------------------------------
-    #: Ramp on the mean |log2| deviation of each inter-onset interval from the target's.
+    #: Ramp on the RMS log2 deviation of the inter-onset intervals from the target's proportions.
     rhythm_full_credit_log2: float = 0.15
-    rhythm_zero_credit_log2: float = 0.6
+    rhythm_zero_credit_log2: float = 0.5
 
     # --- voicing (legato) -----------------------------------------------------------------------
     #: Ramp on the voiced fraction between the first onset and the last offset.
@@ -91,7 +91,7 @@ class ScoringSettings:
     #: ``pass`` needs overall >= this and every judged score >= its minimum below.
     pass_overall: float = 0.75
     min_contour: float = 0.6
-    min_rhythm: float = 0.5
+    min_rhythm: float = 0.55
     min_completeness: float = 0.99
     min_voicing: float = 0.4
 

@@ -194,7 +194,10 @@ def _score(
     }
     judged = s.weights(mode)
     onsets = [None if d is None else d.onset_s for d in matched]
-    rhythm, rm = rhythm_score(phrase.beats, onsets, model_onsets_s=model_onsets, s=s)
+    lenient = s.spoken_rhythm_tolerance_factor if mode == "spoken" else 1.0
+    rhythm, rm = rhythm_score(
+        phrase.beats, onsets, model_onsets_s=model_onsets, s=s, tolerance_factor=lenient
+    )
     if judged.rhythm <= 0:
         rhythm = None
     measures.update(rm)

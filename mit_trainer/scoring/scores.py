@@ -142,6 +142,7 @@ def rhythm_score(
     *,
     model_onsets_s: Sequence[float] | None,
     s: ScoringSettings,
+    tolerance_factor: float = 1.0,
 ) -> tuple[float | None, dict[str, Any]]:
     """Rhythm from inter-onset intervals of consecutive produced target syllables.
 
@@ -175,7 +176,8 @@ def rhythm_score(
         return None, measures
     dev = float(np.sqrt(np.mean((arr - centre) ** 2)))  # RMS: one badly held syllable weighs
     measures["rhythm_deviation_log2"] = round(dev, 3)
-    return ramp_down(dev, s.rhythm_full_credit_log2, s.rhythm_zero_credit_log2), measures
+    k = tolerance_factor
+    return ramp_down(dev, k * s.rhythm_full_credit_log2, k * s.rhythm_zero_credit_log2), measures
 
 
 def voicing_score(

@@ -81,6 +81,9 @@ class ScoringSettings:
     #: Ramp on the RMS log2 deviation of the inter-onset intervals from the target's proportions.
     rhythm_full_credit_log2: float = 0.15
     rhythm_zero_credit_log2: float = 0.5
+    #: Spoken mode: normal speech prosody need not keep the chant's long beats; both ramp ends are
+    #: multiplied by this.
+    spoken_rhythm_tolerance_factor: float = 2.0
 
     # --- voicing (legato) -----------------------------------------------------------------------
     #: Ramp on the voiced fraction between the first onset and the last offset.

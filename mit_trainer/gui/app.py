@@ -65,11 +65,14 @@ class Services(QObject):
         self._audio_watch.setInterval(250)
         self._audio_watch.timeout.connect(self._check_audio)
         self._audio_watch.start()
-        self.idle_lock = IdleLock(
-            timeout_s=settings.auto_lock_min * 60.0, is_busy=self.controller.is_recording
-        )
+        self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
+        self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
         app.installEventFilter(self.idle_lock)
         self._shut = False
+
+    def recording_anything(self) -> bool:
+        """A session attempt or a calibration recording is running (the auto-lock waits)."""
+        return bool(self.controller.is_recording() or self.calibration_recording())
 
     def _check_audio(self) -> None:
         """Device loss is noticed by the audio engine's watchdog; here it reaches the therapist (4 Hz)."""

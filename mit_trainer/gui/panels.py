@@ -89,6 +89,7 @@ def open_calibration(window: MainWindow, s: Any, patient: Any) -> None:
 
     wizard = CalibrationWizard(s, patient, parent=window)
     window.calibration = wizard  # type: ignore[attr-defined]
+    s.calibration_recording = wizard.is_recording
     wizard.saved.connect(lambda _hz: window.pages["patients"].reload(select_code=patient.code))
     wizard.open()
 

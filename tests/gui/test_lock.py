@@ -84,4 +84,9 @@ def test_window_auto_locks_after_idle_and_not_while_recording(qtbot: Any, rig: A
     qtbot.waitUntil(lambda: len(expirations) >= 4, timeout=5000)  # four idle periods went by
     assert not window.is_locked()
     s.controller.recording = None
+    s.calibration_recording = lambda: True  # the calibration wizard records: still no lock
+    n = len(expirations)
+    qtbot.waitUntil(lambda: len(expirations) >= n + 3, timeout=5000)
+    assert not window.is_locked()
+    s.calibration_recording = lambda: False
     qtbot.waitUntil(window.is_locked, timeout=5000)

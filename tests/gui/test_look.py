@@ -82,3 +82,43 @@ def test_every_control_has_an_accessible_name(qtbot: Any, rig: Any) -> None:
             if not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text()):
                 missing.append(f"{type(w).__name__} {w.objectName()} in {w.parent().__class__.__name__}")
     assert not missing, missing
+
+
+@pytest.mark.parametrize("theme", list(THEMES.values()), ids=list(THEMES))
+def test_no_red_anywhere(theme: Any) -> None:
+    """No "wrong" red on the patient's screen: no theme colour is a saturated red (hue within 20 deg of 0)."""
+    from dataclasses import fields
+
+    from PySide6.QtGui import QColor
+
+    for f in fields(theme):
+        if f.name == "name":
+            continue
+        c = QColor(getattr(theme, f.name))
+        hue = c.hslHue()
+        assert not (c.hslSaturationF() > 0.4 and (hue <= 20 or hue >= 340)), f"{f.name} is red: {c.name()}"
+
+
+def test_patient_window_renders_its_model(qtbot: Any) -> None:
+    from mit_trainer.gui.patient.model import FEEDBACK_TEXT, Feedback, PatientScreenModel, Phase
+    from mit_trainer.gui.patient.window import PatientWindow
+
+    model = PatientScreenModel()
+    w = PatientWindow(model)
+    qtbot.addWidget(w)
+    w.show()
+    model.update(
+        phase=Phase.LISTEN, syllables=("thank", "you"), pattern=("H", "L"), beats=(1.0, 1.0), lit_index=1
+    )
+    assert w.banner.word_label.text() == "Listen" and w.lanes.lit_index() == 1 and w.lanes.isVisible()
+    model.update(phase=Phase.YOUR_TURN, lit_index=None)
+    assert w.banner.word_label.text() == "Your turn" and w.trace.isVisible()
+    model.update(phase=Phase.FEEDBACK, feedback=Feedback.TRY_TOGETHER)
+    assert w.feedback.text() == FEEDBACK_TEXT[Feedback.TRY_TOGETHER] == "Let's try again together"
+    assert not w.lanes.isVisible() and not w.trace.isVisible()
+    pauses: list[int] = []
+    model.on_pause_requested(lambda: pauses.append(1))
+    w.pause_button.click()
+    assert pauses == [1]
+    w.set_tap_side("right")
+    assert w.tap_side == "right"

@@ -41,11 +41,24 @@ class DemoMicrophone:
         self.speed = speed
         self.frames = 0  # stream frames advanced so far (the stream starts at frame 0)
         self.fed = 0  # microphone samples queued so far
+        self._owed = 0.0  # samples of clock time not yet run (less than one block)
+        self._last_wall = time.perf_counter()
 
     def advance(self, seconds: float) -> None:
-        n_blocks = round(seconds * RATE_HZ / self.device.block_size)
+        """Run ``seconds`` of audio through the engine (whole blocks; the remainder is carried over)."""
+        self._owed += seconds * RATE_HZ
+        n_blocks = int(self._owed // self.device.block_size)
+        if n_blocks <= 0:
+            return
+        self._owed -= n_blocks * self.device.block_size
         self.device.advance(n_blocks * self.device.block_size / RATE_HZ)
         self.frames += n_blocks * self.device.block_size
+
+    def pace(self, speed: float) -> None:
+        """Advance by the wall time since the last call times ``speed`` (at most 0.2 s of wall time)."""
+        now = time.perf_counter()
+        elapsed, self._last_wall = min(0.2, now - self._last_wall), now
+        self.advance(elapsed * speed)
 
     def say(self, samples: np.ndarray, *, after_s: float = 0.0) -> None:
         """Queue ``samples`` to be heard ``after_s`` seconds from now."""
@@ -178,7 +191,7 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     # live trace shows what a patient would see (the live tracker is built for real time, not 8x).
     recording_speed = 1.5 if offscreen else 1.0
     pump.timeout.connect(
-        lambda: mic.advance(0.010 * (recording_speed if services.controller.is_recording() else mic.speed))
+        lambda: mic.pace(recording_speed if services.controller.is_recording() else mic.speed)
     )
     pump.start()
     window.resize(*SIZES[0])

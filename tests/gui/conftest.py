@@ -69,7 +69,7 @@ def rig(qtbot: Any, tmp_path: Path) -> Iterator[Rig]:
     )
     pump = QTimer()
     pump.setInterval(10)
-    pump.timeout.connect(lambda: mic.advance(0.010 * mic.speed))
+    pump.timeout.connect(lambda: mic.pace(mic.speed))
     pump.start()
     window.resize(1280, 800)
     window.show()

@@ -39,3 +39,20 @@ def test_apply_changes_theme_tap_pad_and_type_at_once(qtbot: Any, rig: Any) -> N
     assert s.patient_window.tap_side == "right"
     assert s.idle_lock.timeout_s() == 120.0
     assert load_settings() == s.settings and s.settings.theme == "high-contrast"
+
+
+def test_patient_is_added_with_workstation_defaults_and_deleted_on_request(qtbot: Any, rig: Any) -> None:
+    import dataclasses
+
+    s = rig.services
+    s.settings = dataclasses.replace(s.settings, interval_semitones=4.0, tempo_bpm=50.0, tap_side="right")
+    patients = rig.window.pages["patients"]
+    patients.code.setText("P500")
+    patients.add_patient()
+    qtbot.waitUntil(lambda: patients.settings is not None and patients.patient.code == "P500", timeout=15000)
+    stored = s.store.get_patient_settings(patients.patient.id)
+    assert (stored.interval_semitones, stored.tempo_bpm, stored.tap_side) == (4.0, 50.0, "right")
+    patients.delete_patient(confirm_code="P50")  # a typo deletes nothing
+    assert [p.code for p in s.store.list_patients()] == ["P500"]
+    patients.delete_patient(confirm_code="P500")
+    qtbot.waitUntil(lambda: s.store.list_patients() == [] and patients.list.count() == 0, timeout=15000)

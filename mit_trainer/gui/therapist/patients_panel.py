@@ -86,6 +86,9 @@ class PatientsPanel(QWidget):
         self.c_audio = QCheckBox("Share raw audio")
         for box in (self.c_clinical, self.c_research, self.c_audio):
             box.setAccessibleName(f"Consent: {box.text()}")
+        self.delete_button = QPushButton("Delete patient and recordings…")
+        self.delete_button.setAccessibleName("Delete the selected patient")
+        self.delete_button.clicked.connect(self._ask_delete)
         add = QPushButton("&Add patient")
         add.setAccessibleName("Add patient")
         add.clicked.connect(self.add_patient)
@@ -149,6 +152,7 @@ class PatientsPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(QLabel("Patients"))
         left.addWidget(self.list, 1)
+        left.addWidget(self.delete_button)
         left.addWidget(new_box)
         outer = QHBoxLayout(self)
         outer.addLayout(left, 1)
@@ -228,6 +232,42 @@ class PatientsPanel(QWidget):
             self.protocol.setCurrentText(s.protocol_id)
         self.level.setValue(s.level)
         self._set_enabled(True)
+
+    def _ask_delete(self) -> None:
+        """Deletion on request (PROTOCOL.md §7): the therapist types the code to confirm."""
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.patient is None:
+            return
+        code, ok = QInputDialog.getText(
+            self,
+            "Delete patient",
+            f"This deletes {self.patient.code}, all sessions and all recordings, and cannot be undone.\n"
+            "Type the patient's code to confirm:",
+        )
+        if ok:
+            self.delete_patient(confirm_code=code.strip())
+
+    def delete_patient(self, *, confirm_code: str) -> None:
+        patient, store = self.patient, self._store()
+        if patient is None or store is None:
+            return
+        if confirm_code != patient.code:
+            self.message.emit("The code did not match: nothing was deleted.")
+            return
+
+        def done(report: Any) -> None:
+            self.patient = self.settings = None
+            self._set_enabled(False)
+            self.message.emit(
+                f"Deleted {report.code}: {report.sessions_deleted} sessions, "
+                f"{report.attempts_deleted} attempts, {report.files_removed} recordings."
+            )
+            self.reload()
+
+        self._tasks.run_in_background(
+            lambda: store.delete_patient(patient.id), done, lambda e: self.message.emit(str(e))
+        )
 
     def _start(self) -> None:
         if self.patient is None or self.settings is None:

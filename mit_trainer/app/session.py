@@ -604,8 +604,10 @@ class TrainingSession:
 
     def end(self, fatigue_after: int | None = None, notes: str | None = None) -> SessionEnd:
         """End the session (early or after the last item) and store its totals and proposal."""
-        if self._ended is not None:
-            return self._ended
+        if self._ended is not None:  # completed by its last item: add the therapist's fatigue and notes
+            if fatigue_after is None and notes is None:
+                return self._ended
+            return self._close(fatigue_after, notes)
         if self._state.current_item is not None:
             self._apply(EndSession("ended by therapist"))
         return self._close(fatigue_after, notes)
@@ -782,8 +784,12 @@ class TrainingSession:
         tot = self._state.totals()
         prop = self._state.proposal
         decision = "none"
-        if prop is not None and prop.requires_decision:
+        if self._state.decision is not None:
+            decision = "accepted" if self._state.decision.accepted else "declined"
+        elif prop is not None and prop.requires_decision:
             decision = "flagged" if prop.kind is ProposalKind.REVIEW else "proposed"
+        if fatigue_after is None and self._ended is not None:
+            fatigue_after = self._ended.summary.session.fatigue_after
         self._store.end_session(
             self.record.id,
             ended_at=self._clock(),

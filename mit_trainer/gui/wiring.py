@@ -34,9 +34,10 @@ def prewarm() -> None:
 
 
 def open_store(db: str | None) -> Any:
-    from mit_trainer.storage import open_store as _open
+    """Open the store and repair recordings a crash left incomplete (app layer's start-up)."""
+    from mit_trainer.app.startup import open_trainer_store
 
-    return _open(db)
+    return open_trainer_store(db).store
 
 
 def data_dir() -> Path:

@@ -166,3 +166,42 @@ def test_rhythm_only_protocol_renders_a_monotone_model(store, phrases):
     notes = {round(s.f0_hz, 1) for s in stim.syllables}
     assert len(notes) == 1
     assert stim.tap_times_s  # rhythm (taps) kept
+
+
+def test_fatigue_and_notes_are_kept_when_the_session_ended_with_its_last_item(store, phrases):
+    session = _start(store, phrases, level=2)
+    while session.view().awaiting != "done":
+        _play_models(session)
+        if session.view().awaiting != "done":
+            session.score("correct")
+    assert session.view().awaiting == "done"  # the engine closed the session after the last item
+    end = session.end(fatigue_after=6, notes="tired after item 1")
+    record = store.get_session(session.session_id)
+    assert (record.fatigue_after, record.notes) == (6, "tired after item 1")
+    assert end.summary.points_earned == record.points_earned == 5
+
+
+def test_startup_repairs_a_recording_cut_off_by_a_crash(tmp_path):
+    import struct
+
+    from mit_trainer.app.startup import open_trainer_store
+
+    db = tmp_path / "db.sqlite3"
+    with open_trainer_store(db).store as s:
+        folder = s.recordings_dir / "abc"
+    folder.mkdir(parents=True)
+    wav = folder / "cut.wav"
+    sf.write(str(wav), np.zeros(16000, dtype=np.float32), 16000, subtype="PCM_16")
+    data = bytearray(wav.read_bytes())
+    data[4:8] = struct.pack("<I", 36)  # a header written before any sample arrived
+    data[40:44] = struct.pack("<I", 0)
+    wav.write_bytes(bytes(data) + b"\x01\x00" * 8000)  # and half a second more on disk after it
+    (folder / "cut.wav.incomplete").write_text("")
+    started = open_trainer_store(db)
+    try:
+        assert started.repaired_recordings == (wav,)
+        samples, rate = sf.read(str(wav))
+        assert rate == 16000 and len(samples) == 16000 + 8000
+        assert not (folder / "cut.wav.incomplete").exists()
+    finally:
+        started.store.close()

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export QT_QPA_PLATFORM=offscreen
 echo "== ruff"; .venv/bin/ruff check mit_trainer tests benchmarks
-echo "== import-linter"; .venv/bin/lint-imports
+.venv/bin/ruff format --check --quiet mit_trainer tests benchmarks
+echo "== import-linter"; .venv/bin/lint-imports --no-cache
+echo "== mypy (non-GUI layers)"; .venv/bin/mypy
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider -ra "$@"
 status=$?

@@ -33,6 +33,7 @@ import numpy.typing as npt
 import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.voice import VoiceParams
 from mit_trainer.core.advancement import Proposal, ProposalKind
 from mit_trainer.core.engine import PanelInfo, SessionState, SessionTotals, Transition, advance, start_session
 from mit_trainer.core.engine_events import (
@@ -102,6 +103,7 @@ class VoiceSettings:
     sample_rate_hz: int = 44100
     stress_lengthening: float = 1.0
     model_gain: float = 1.0  # the model's playback volume, 0..1
+    model_voice: str = "auto"  # "auto" (male below 160 Hz, else female), "male" or "female"
 
 
 @dataclass(frozen=True)
@@ -401,19 +403,22 @@ class TrainingSession:
         if step.cue is Cue.NONE:
             return None
         p = self.stimulus_parameters()
-        stim = render_stimulus(
-            phrase,
-            sample_rate_hz=p["sample_rate_hz"],
-            low_hz=p["low_hz"],
-            interval_semitones=max(p["interval_semitones"], 1.0),
-            tempo_bpm=p["tempo_bpm"],
-            mode=p["mode"],
-            taps=p["taps"],
-            fade=p["fade"],
-            stress_lengthening=p["stress_lengthening"],
-        )
+        voice = model_voice_params(self.voice.model_voice)
         if p["interval_semitones"] < 1.0:
-            stim = _monotone(stim, phrase, p)
+            stim = _monotone(phrase, p, voice)
+        else:
+            stim = render_stimulus(
+                phrase,
+                sample_rate_hz=p["sample_rate_hz"],
+                low_hz=p["low_hz"],
+                interval_semitones=p["interval_semitones"],
+                tempo_bpm=p["tempo_bpm"],
+                mode=p["mode"],
+                taps=p["taps"],
+                fade=p["fade"],
+                stress_lengthening=p["stress_lengthening"],
+                voice=voice,
+            )
         if self.voice.model_gain != 1.0:
             stim = replace(stim, samples=(stim.samples * float(self.voice.model_gain)).astype(np.float32))
         return stim
@@ -844,6 +849,17 @@ def _taps(taps_s: Sequence[float], analysis: AttemptAnalysis | None) -> tuple[Ta
     return tuple(out)
 
 
+def model_voice_params(choice: str) -> VoiceParams | None:
+    """The synthetic model voice for a setting: None lets the renderer choose from the low note."""
+    if choice == "male":
+        return VoiceParams.male()
+    if choice == "female":
+        return VoiceParams.female()
+    if choice == "auto":
+        return None
+    raise SessionError(f"unknown model voice {choice!r}; use auto, male or female")
+
+
 def _expected_spans(
     analysis: AttemptAnalysis,
     phrase: Phrase,
@@ -873,7 +889,7 @@ def _expected_spans(
     return [(a + shift, b + shift) for a, b in rel]
 
 
-def _monotone(stim: Stimulus, phrase: Phrase, params: dict[str, Any]) -> Stimulus:
+def _monotone(phrase: Phrase, params: dict[str, Any], voice: VoiceParams | None) -> Stimulus:
     """Re-render the model on one pitch (protocols without melody): speech-song with H = L."""
     flat = replace(phrase, pattern=tuple("L" for _ in phrase.pattern))
     mono = render_stimulus(
@@ -886,6 +902,7 @@ def _monotone(stim: Stimulus, phrase: Phrase, params: dict[str, Any]) -> Stimulu
         taps=params["taps"],
         fade=params["fade"],
         stress_lengthening=params["stress_lengthening"],
+        voice=voice,
     )
     sylls = tuple(replace(s, target=t) for s, t in zip(mono.syllables, phrase.pattern, strict=True))
     return replace(mono, syllables=sylls, interval_semitones=0.0)

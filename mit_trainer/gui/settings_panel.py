@@ -69,6 +69,10 @@ class SettingsPanel(QWidget):
         volume.setOrientation(volume.orientation().Horizontal)
         volume.setRange(0, 100)
         add(mf, "model_volume", "Vol&ume", volume)
+        model_voice = QComboBox()
+        for label, key in (("automatic (from the low note)", "auto"), ("male", "male"), ("female", "female")):
+            model_voice.addItem(label, key)
+        add(mf, "model_voice", "Model &voice", model_voice)
         interval = QDoubleSpinBox()
         interval.setRange(2, 7)
         interval.setDecimals(0)
@@ -156,6 +160,7 @@ class SettingsPanel(QWidget):
             idx = box.findData(getattr(st, key))
             box.setCurrentIndex(max(0, idx))
         w["model_volume"].setValue(round(st.model_volume * 100))
+        w["model_voice"].setCurrentIndex(max(0, w["model_voice"].findData(st.model_voice)))
         w["interval_semitones"].setValue(st.interval_semitones)
         w["tempo_bpm"].setValue(st.tempo_bpm)
         w["default_protocol"].setCurrentText(st.default_protocol)
@@ -181,6 +186,7 @@ class SettingsPanel(QWidget):
             input_device=w["input_device"].currentData(),
             output_device=w["output_device"].currentData(),
             model_volume=w["model_volume"].value() / 100.0,
+            model_voice=w["model_voice"].currentData() or "auto",
             interval_semitones=w["interval_semitones"].value(),
             tempo_bpm=w["tempo_bpm"].value(),
             default_protocol=w["default_protocol"].currentText(),

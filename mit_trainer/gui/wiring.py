@@ -250,7 +250,14 @@ def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
         mode="intone",
         taps=False,
         fade=None,
+        voice=model_voice_params(str(getattr(settings, "model_voice", "auto"))),
     )
+
+
+def model_voice_params(choice: str) -> Any:
+    from mit_trainer.app.session import model_voice_params as _params
+
+    return _params(choice)
 
 
 def play(audio: Any, stimulus: Any) -> None:
@@ -268,6 +275,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         interval_semitones=req.interval_semitones,
         tempo_bpm=req.tempo_bpm,
         model_gain=float(settings.model_volume),
+        model_voice=str(getattr(settings, "model_voice", "auto")),
     )
     return TrainingSession.start(
         store,

@@ -205,3 +205,15 @@ def test_startup_repairs_a_recording_cut_off_by_a_crash(tmp_path):
         assert not (folder / "cut.wav.incomplete").exists()
     finally:
         started.store.close()
+
+
+def test_model_voice_setting_changes_the_model_and_rejects_unknown_voices(store, phrases):
+    session = _start(store, phrases, level=1)
+    male = session.render_model()
+    session.voice = VoiceSettings(low_note_hz=120.0, sample_rate_hz=16000, model_voice="female")
+    female = session.render_model()
+    assert [s.onset_s for s in male.syllables] == [s.onset_s for s in female.syllables]
+    assert not np.allclose(male.samples, female.samples)  # same notes and timing, another timbre
+    session.voice = VoiceSettings(low_note_hz=120.0, sample_rate_hz=16000, model_voice="robot")
+    with pytest.raises(SessionError, match="model voice"):
+        session.render_model()

@@ -6,6 +6,7 @@ window opens before heavy modules load and so that each seam is one small functi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,11 @@ class EngineAudio:
     def start_attempt(
         self, stimulus_samples: Any, stimulus_rate_hz: int, record_path: Path
     ) -> EngineRecording:
+        if self.engine.device_lost or not self.engine.is_open:
+            # The stream died between attempts (a stalled or unplugged device): try the same devices once
+            # more before telling the therapist; a "reopened" event reports it when it works.
+            with contextlib.suppress(Exception):
+                self.engine.reopen()
         attempt = self.engine.start_attempt(
             stimulus_samples, stimulus_rate_hz=stimulus_rate_hz, record_path=record_path
         )

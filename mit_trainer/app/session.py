@@ -21,10 +21,9 @@ a worker, never from its own thread.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,29 @@ import numpy.typing as npt
 import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
-from mit_trainer.analysis.voice import VoiceParams
-from mit_trainer.core.advancement import Proposal, ProposalKind
-from mit_trainer.core.engine import PanelInfo, SessionState, SessionTotals, Transition, advance, start_session
+from mit_trainer.app.session_model import (
+    OUTCOME_TO_VERDICT,
+    SCORE_WORDS,
+    VERDICT_TO_OUTCOME,
+    AttemptOutcome,
+    SessionEnd,
+    SessionError,
+    SessionView,
+    VoiceSettings,
+)
+from mit_trainer.app.session_rules import (
+    expected_spans,
+    model_voice_params,
+    parse_outcome,
+    plan_session,
+    points_for,
+    render_monotone,
+    session_percentages,
+    taps_with_asynchrony,
+    utc_now,
+)
+from mit_trainer.core.advancement import ProposalKind
+from mit_trainer.core.engine import SessionState, Transition, advance, start_session
 from mit_trainer.core.engine_events import (
     AcceptProposal,
     AttemptRecorded,
@@ -61,7 +80,6 @@ from mit_trainer.core.engine_events import (
 )
 from mit_trainer.core.protocol import Cue, Protocol, StepDef, Taps
 from mit_trainer.core.records import Phrase, PhraseSet
-from mit_trainer.core.selection import PracticeRecord, SessionPlan, select_items
 from mit_trainer.scoring.attempt import AttemptAnalysis, analyze_attempt
 from mit_trainer.scoring.settings import ScoringSettings
 from mit_trainer.storage import (
@@ -71,81 +89,23 @@ from mit_trainer.storage import (
     SessionRecord,
     SessionSummary,
     Store,
-    Tap,
     attempt_from_analysis,
 )
 
-#: Engine outcome -> stored verdict/outcome (DESIGN.md §3 vocabulary).
-OUTCOME_TO_VERDICT = {Outcome.CORRECT: "pass", Outcome.INCORRECT: "fail", Outcome.NO_RESPONSE: "no_response"}
-VERDICT_TO_OUTCOME = {v: k for k, v in OUTCOME_TO_VERDICT.items()}
-#: Words the therapist's one-key scoring uses ("correct after backup" is "correct" on a retry step).
-SCORE_WORDS = {
-    "correct": Outcome.CORRECT,
-    "correct_after_backup": Outcome.CORRECT,
-    "pass": Outcome.CORRECT,
-    "incorrect": Outcome.INCORRECT,
-    "fail": Outcome.INCORRECT,
-    "no_response": Outcome.NO_RESPONSE,
-}
-
-
-class SessionError(ValueError):
-    """A request the session cannot carry out now (the state is unchanged); the message is for the user."""
-
-
-@dataclass(frozen=True)
-class VoiceSettings:
-    """The patient's stimulus parameters (PROTOCOL.md §3); per patient, confirmed by the therapist."""
-
-    low_note_hz: float = 130.81  # C3 until calibrated
-    interval_semitones: float = 3.0
-    tempo_bpm: float = 60.0
-    sample_rate_hz: int = 44100
-    stress_lengthening: float = 1.0
-    model_gain: float = 1.0  # the model's playback volume, 0..1
-    model_voice: str = "auto"  # "auto" (male below 160 Hz, else female), "male" or "female"
-
-
-@dataclass(frozen=True)
-class AttemptOutcome:
-    """One analysed (or therapist-scored) attempt, as stored."""
-
-    attempt_id: int
-    item_index: int
-    attempt_no: int
-    step_id: str
-    analysis: AttemptAnalysis | None
-    suggested: Outcome | None  # the automatic advice (None without a recording)
-    auto_points: int | None
-    awaiting_confirmation: bool
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """Everything the therapist panel and the patient view need to show about where the session is."""
-
-    panel: PanelInfo
-    phrase: Phrase | None
-    step: StepDef | None
-    awaiting: str  # "model", "response", "confirm" or "done"
-    backup_role: str
-    totals: SessionTotals
-    proposal: Proposal | None
-    decision_pending: bool
-    last_outcome: AttemptOutcome | None
-    session_id: int
-    patient_code: str
-    protocol_id: str
-    level: int
-
-
-@dataclass(frozen=True)
-class SessionEnd:
-    """The end of a session: the store's summary, the engine's totals and the proposal."""
-
-    summary: SessionSummary
-    totals: SessionTotals
-    proposal: Proposal | None
+__all__ = [
+    "OUTCOME_TO_VERDICT",
+    "SCORE_WORDS",
+    "VERDICT_TO_OUTCOME",
+    "AttemptOutcome",
+    "SessionEnd",
+    "SessionError",
+    "SessionView",
+    "TrainingSession",
+    "VoiceSettings",
+    "model_voice_params",
+    "plan_session",
+    "session_percentages",
+]
 
 
 @dataclass
@@ -155,57 +115,6 @@ class _Bookkeeping:
     stored_outcome: dict[tuple[int, int], str | None] = field(default_factory=dict)
     last: AttemptOutcome | None = None
     n_recordings: int = 0
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def plan_session(
-    store: Store,
-    patient: Patient,
-    protocol: Protocol,
-    phrase_set: PhraseSet,
-    *,
-    level: int,
-    now: datetime,
-    seed: int,
-    items_per_session: int | None = None,
-    probe_items: int | None = None,
-) -> SessionPlan:
-    """Select the session's items from the phrase set and the patient's practice history."""
-    history = store.history_for_selection(patient.id)
-    per_item: dict[tuple[int, str], list[Any]] = {}
-    for h in history:
-        per_item.setdefault((h.session_id, h.phrase_id), []).append(h)
-    records = []
-    for (_sid, pid), rows in per_item.items():
-        scored = [r for r in rows if r.outcome is not None]
-        passed = None if not scored else scored[-1].outcome == "pass"
-        kind = ItemKind.TRAINED if rows[0].trained else ItemKind.UNTRAINED
-        records.append(PracticeRecord(pid, rows[0].started_at, passed, kind))
-    rules = protocol.session
-    if items_per_session is not None:
-        rules = replace(rules, items_per_session=items_per_session)
-    if probe_items is not None:
-        rules = replace(rules, probe_items=probe_items)
-    return select_items(phrase_set.phrases, records, level=level, now=now, rules=rules, seed=seed)
-
-
-def session_percentages(store: Store, patient_id: int, *, protocol_id: str, level: int) -> list[float | None]:
-    """The session score (trained items' points / possible, %) of the patient's ended sessions at a level.
-
-    Taken from the engine's own totals logged when each session ended (untrained probes excluded, as
-    PROTOCOL.md §4 asks); oldest first. This is what the advancement rule is evaluated on.
-    """
-    out: list[float | None] = []
-    for rec in store.list_sessions(patient_id):
-        if rec.level != level or rec.protocol_id != protocol_id or rec.ended_at is None:
-            continue
-        ended = [e for e in store.list_events(session_id=rec.id) if e.kind == "effect.session_ended"]
-        if ended:
-            out.append(ended[-1].payload.get("percent"))
-    return out
 
 
 class TrainingSession:
@@ -224,7 +133,7 @@ class TrainingSession:
         therapist_id: int | None,
         tracker: str | None,
         scoring: ScoringSettings,
-        clock: Any = _now,
+        clock: Any = utc_now,
     ) -> None:
         self._store = store
         self.patient = patient
@@ -259,7 +168,7 @@ class TrainingSession:
         seed: int | None = None,
         tracker: str | None = None,
         scoring: ScoringSettings | None = None,
-        clock: Any = _now,
+        clock: Any = utc_now,
     ) -> TrainingSession:
         """Plan and open a session for the patient (level and voice default to their settings)."""
         patient = store.get_patient_by_code(patient_code)
@@ -405,7 +314,7 @@ class TrainingSession:
         p = self.stimulus_parameters()
         voice = model_voice_params(self.voice.model_voice)
         if p["interval_semitones"] < 1.0:
-            stim = _monotone(phrase, p, voice)
+            stim = render_monotone(phrase, p, voice)
         else:
             stim = render_stimulus(
                 phrase,
@@ -524,9 +433,9 @@ class TrainingSession:
         )
         suggested = VERDICT_TO_OUTCOME[analysis.verdict]
         attempt_no = item.next_attempt_no
-        auto_points = _points_for(step, item.backup_role, suggested)
+        auto_points = points_for(step, item.backup_role, suggested)
         duration = float(np.asarray(samples).shape[0]) / float(sample_rate_hz)
-        expected = _expected_spans(analysis, phrase, stimulus, offset, self.is_unison(), self.voice.tempo_bpm)
+        expected = expected_spans(analysis, phrase, stimulus, offset, self.is_unison(), self.voice.tempo_bpm)
         row = self._store_attempt(
             expected_spans=expected,
             item_index=item.index,
@@ -555,7 +464,7 @@ class TrainingSession:
         self, outcome: str | Outcome, *, source: str = "therapist", reason: str | None = None
     ) -> SessionView:
         """The therapist's score of the attempt waiting for it, or of a response given without a recording."""
-        oc = _outcome(outcome)
+        oc = parse_outcome(outcome)
         item = self._state.current_item
         if item is None:
             raise SessionError("the session has no current item")
@@ -592,7 +501,7 @@ class TrainingSession:
             raise SessionError("an override needs a reason")
         ev = OverrideScore(
             AttemptRef(item_index, attempt_no),
-            _outcome(outcome),
+            parse_outcome(outcome),
             reason.strip(),
             None if self.therapist_id is None else str(self.therapist_id),
         )
@@ -763,7 +672,7 @@ class TrainingSession:
             "points_awarded": auto_points,
             "auto_verdict": auto_verdict,
             "interrupted": interrupted,
-            "taps": _taps(taps_s, analysis),
+            "taps": taps_with_asynchrony(taps_s, analysis),
         }
         if analysis is not None:
             js = analysis.to_json()
@@ -806,103 +715,3 @@ class TrainingSession:
         summary = self._store.session_summary(self.record.id)
         self._ended = SessionEnd(summary, tot, prop)
         return self._ended
-
-
-def _outcome(value: str | Outcome) -> Outcome:
-    if isinstance(value, Outcome):
-        return value
-    try:
-        return SCORE_WORDS[value.strip().lower().replace(" ", "_").replace("-", "_")]
-    except KeyError:
-        raise SessionError(
-            f"unknown score {value!r}; use correct, correct after backup, incorrect or no response"
-        ) from None
-
-
-def _points_for(step: StepDef, role: BackupRole, outcome: Outcome) -> int | None:
-    """The points the engine gives this outcome on this step (None for unscored steps)."""
-    if not step.scored or step.points is None:
-        return None
-    if role is BackupRole.SUPPORT or outcome is not Outcome.CORRECT:
-        return 0
-    if role is BackupRole.RETRY and step.points.after_backup is not None:
-        return step.points.after_backup
-    return step.points.first
-
-
-def _taps(taps_s: Sequence[float], analysis: AttemptAnalysis | None) -> tuple[Tap, ...]:
-    """Taps with their nearest produced syllable and the tap-to-syllable asynchrony (ms)."""
-    onsets = []
-    if analysis is not None:
-        onsets = [(s.index, s.onset_s) for s in analysis.syllables if s.onset_s is not None]
-    out = []
-    for t in sorted(float(x) for x in taps_s):
-        if not math.isfinite(t) or t < 0:
-            continue
-        if onsets:
-            idx, onset = min(onsets, key=lambda o: abs(t - float(o[1])))
-            out.append(
-                Tap(t_s=round(t, 4), syllable_index=idx, asynchrony_ms=round((t - float(onset)) * 1000, 1))
-            )
-        else:
-            out.append(Tap(t_s=round(t, 4)))
-    return tuple(out)
-
-
-def model_voice_params(choice: str) -> VoiceParams | None:
-    """The synthetic model voice for a setting: None lets the renderer choose from the low note."""
-    if choice == "male":
-        return VoiceParams.male()
-    if choice == "female":
-        return VoiceParams.female()
-    if choice == "auto":
-        return None
-    raise SessionError(f"unknown model voice {choice!r}; use auto, male or female")
-
-
-def _expected_spans(
-    analysis: AttemptAnalysis,
-    phrase: Phrase,
-    stimulus: Stimulus | None,
-    offset_s: float,
-    unison: bool,
-    tempo_bpm: float,
-) -> list[tuple[float, float]] | None:
-    """Where each target syllable was expected on the recording's clock (for the TextGrid's target tier).
-
-    Unison: the model's own syllables. Repetition: the model's timing (or the beats at the tempo when no
-    model was played), anchored at the first produced syllable. None when nothing was produced.
-    """
-    if stimulus is not None:
-        rel = [(s.onset_s, s.offset_s) for s in stimulus.syllables]
-    else:
-        beat = 60.0 / tempo_bpm
-        starts = np.concatenate([[0.0], np.cumsum(np.asarray(phrase.beats, dtype=float))[:-1]]) * beat
-        rel = [(float(a), float(a + b * beat)) for a, b in zip(starts, phrase.beats, strict=True)]
-    if unison and stimulus is not None:
-        return [(a + offset_s, b + offset_s) for a, b in rel]
-    produced = [s for s in analysis.syllables if s.onset_s is not None]
-    if not produced:
-        return None
-    anchor = produced[0]
-    shift = float(anchor.onset_s) - rel[anchor.index][0]  # type: ignore[arg-type]
-    return [(a + shift, b + shift) for a, b in rel]
-
-
-def _monotone(phrase: Phrase, params: dict[str, Any], voice: VoiceParams | None) -> Stimulus:
-    """Re-render the model on one pitch (protocols without melody): speech-song with H = L."""
-    flat = replace(phrase, pattern=tuple("L" for _ in phrase.pattern))
-    mono = render_stimulus(
-        flat,
-        sample_rate_hz=params["sample_rate_hz"],
-        low_hz=params["low_hz"],
-        interval_semitones=1.0,
-        tempo_bpm=params["tempo_bpm"],
-        mode="sprechgesang",
-        taps=params["taps"],
-        fade=params["fade"],
-        stress_lengthening=params["stress_lengthening"],
-        voice=voice,
-    )
-    sylls = tuple(replace(s, target=t) for s, t in zip(mono.syllables, phrase.pattern, strict=True))
-    return replace(mono, syllables=sylls, interval_semitones=0.0)

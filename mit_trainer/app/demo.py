@@ -224,8 +224,7 @@ def _run_session(
                 else:
                     session.score(judged)
             continue
-        if view.awaiting == "confirm":  # not reached in the loop above, kept for robustness
-            session.score(Outcome.CORRECT)
+        raise RuntimeError(f"the demo cannot act while the session awaits {view.awaiting!r}")
     end = session.end(fatigue_after=int(np.clip(7 - index // 2, 1, 10)), notes="Simulated session (demo).")
     prop = end.proposal
     if prop is not None and prop.requires_decision:

@@ -149,6 +149,7 @@ class TrainingSession:
         self._book = _Bookkeeping()
         self._phrases = {p.id: p for p in phrase_set.phrases}
         self._ended: SessionEnd | None = None
+        self._model_cache: tuple[tuple[Any, ...], Stimulus] | None = None
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -312,6 +313,9 @@ class TrainingSession:
         if step.cue is Cue.NONE:
             return None
         p = self.stimulus_parameters()
+        key = (phrase.id, step.id, tuple(sorted(p.items())), self.voice)
+        if self._model_cache is not None and self._model_cache[0] == key:
+            return self._model_cache[1]  # the same model again (played, then analysed against): render once
         voice = model_voice_params(self.voice.model_voice)
         if p["interval_semitones"] < 1.0:
             stim = render_monotone(phrase, p, voice)
@@ -330,6 +334,7 @@ class TrainingSession:
             )
         if self.voice.model_gain != 1.0:
             stim = replace(stim, samples=(stim.samples * float(self.voice.model_gain)).astype(np.float32))
+        self._model_cache = (key, stim)
         return stim
 
     def is_unison(self) -> bool:

@@ -67,7 +67,7 @@ class Services(QObject):
         self._audio_watch.start()
         self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
         self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
-        app.installEventFilter(self.idle_lock)
+        self.idle_lock.watch_application(app)
         self._shut = False
 
     def recording_anything(self) -> bool:
@@ -129,7 +129,7 @@ class Services(QObject):
         self.controller.shutdown()
         self._audio_watch.stop()
         self.idle_lock.disarm()
-        self.app.removeEventFilter(self.idle_lock)
+        self.idle_lock.unwatch_application(self.app)
         self.tasks.wait_idle()
         self.patient_window.close()
         if self.audio is not None and hasattr(self.audio, "close"):
@@ -185,6 +185,7 @@ def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = Non
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.show()
+    services.idle_lock.watch_window(window.windowHandle())
     window.lock()
     status = app.exec()
     services.shutdown()

@@ -196,6 +196,7 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     pump.start()
     window.resize(*SIZES[0])
     window.show()
+    services.idle_lock.watch_window(window.windowHandle())
     window.lock()
     from mit_trainer.gui.demo_script import demo_script
 

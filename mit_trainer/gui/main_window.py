@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
             st.patient_screen if st.patient_screen >= 0 else 10**6, full_screen=st.patient_full_screen
         )
         pv.raise_()
+        self.s.idle_lock.watch_window(pv.windowHandle())  # a patient's tap on the second screen is activity
 
     def toggle_patient_full_screen(self) -> None:
         pv = self.s.patient_window

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -90,3 +91,25 @@ def test_window_auto_locks_after_idle_and_not_while_recording(qtbot: Any, rig: A
     assert not window.is_locked()
     s.calibration_recording = lambda: False
     qtbot.waitUntil(window.is_locked, timeout=5000)
+
+
+def test_input_to_a_window_postpones_the_auto_lock(qtbot: Any, rig: Any) -> None:
+    """Keys and mouse moves reach the lock through the top-level window (no application-wide filter)."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    s, window = rig.services, rig.window
+    s.store.add_therapist("T")
+    window.unlock_as(s.store.list_therapists()[0])
+    s.idle_lock.set_timeout_s(0.4)
+    s.idle_lock.arm()
+    handle = window.windowHandle()
+    deadline = time.monotonic() + 1.6  # four idle periods of steady activity
+    x = 10
+    while time.monotonic() < deadline:
+        QTest.mouseMove(handle, QPoint(x, 40))
+        x = 10 + (x + 7) % 200
+        QTest.keyClick(handle, Qt.Key.Key_Shift)
+        qtbot.wait(100)
+        assert not window.is_locked()
+    qtbot.waitUntil(window.is_locked, timeout=3000)  # activity stopped: it locks

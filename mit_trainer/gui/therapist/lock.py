@@ -14,6 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -56,6 +57,12 @@ class IdleLock(QObject):
 
     ``is_busy()`` is asked when the time is up: while it is true (a recording runs) the lock waits and
     checks again after another full idle period.
+
+    Input is watched on the top-level *windows* (``QWindow``), which receive every key, mouse and touch
+    event before Qt hands it to a widget, and few other events. An event filter on the application
+    would run this Python method for every event to every widget (style, layout, paint, timers): that
+    made a theme change take 500 ms instead of 160 ms. :meth:`watch_application` follows the focus, so
+    dialogs are watched as soon as they are used.
     """
 
     lock_now = Signal()
@@ -70,6 +77,22 @@ class IdleLock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expired)
         self.set_timeout_s(timeout_s)
+
+    def watch_application(self, app: QGuiApplication) -> None:
+        """Watch every window that gets the focus (main window, patient window, dialogs)."""
+        app.focusWindowChanged.connect(self.watch_window)
+        for window in app.topLevelWindows():
+            self.watch_window(window)
+
+    def unwatch_application(self, app: QGuiApplication) -> None:
+        app.focusWindowChanged.disconnect(self.watch_window)
+        for window in app.topLevelWindows():
+            window.removeEventFilter(self)
+
+    def watch_window(self, window: QWindow | None) -> None:
+        """Count input to ``window`` as activity (installing twice is harmless: Qt keeps one filter)."""
+        if window is not None:
+            window.installEventFilter(self)
 
     def set_timeout_s(self, timeout_s: float) -> None:
         self._timer.setInterval(max(1, int(timeout_s * 1000)))

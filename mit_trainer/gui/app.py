@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from mit_trainer.gui import wiring
 from mit_trainer.gui.main_window import MainWindow
@@ -22,8 +22,8 @@ from mit_trainer.gui.patient.model import PatientScreenModel
 from mit_trainer.gui.patient.window import PatientWindow
 from mit_trainer.gui.session_controller import SessionController
 from mit_trainer.gui.settings_store import GuiSettings, load_settings, save_settings
-from mit_trainer.gui.tasks import TaskRunner
-from mit_trainer.gui.theme import THEMES, apply_theme
+from mit_trainer.gui.tasks import StagedWork, TaskRunner
+from mit_trainer.gui.theme import THEMES, style_sheet, theme_steps
 from mit_trainer.gui.therapist.lock import IdleLock
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ class Services(QObject):
         self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
         self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
         self.idle_lock.watch_application(app)
+        self.themed_windows: list[QWidget] = [self.patient_window]  # the main window joins in build()
+        self.theme_work = StagedWork(self)
         self._shut = False
 
     def recording_anything(self) -> bool:
@@ -108,19 +110,32 @@ class Services(QObject):
             audio = self.audio
             self.tasks.run_in_background(lambda: audio.reopen(*devices), executor="analysis")
 
-    def apply_settings(self) -> None:
-        """Theme, font scale, tap pad, cue tone and auto-lock from :attr:`settings` (start and Apply)."""
+    def apply_settings(self, *, staged: bool = True) -> None:
+        """Theme, font scale, tap pad, cue tone and auto-lock from :attr:`settings` (start and Apply).
+
+        The values take effect at once; restyling the windows for a new theme or type size runs one
+        step per event-loop turn (``staged``; :attr:`theme_work` emits ``finished`` after the last),
+        so the GUI thread is never held for the whole restyle. At start-up it runs at once.
+        """
         st = self.settings
-        self.theme = THEMES.get(st.theme, THEMES["light"])
-        apply_theme(self.app, self.theme, font_scale=st.font_scale)
+        self.theme = theme = THEMES.get(st.theme, THEMES["light"])
         pw = self.patient_window
-        pw.apply_theme(self.theme)
         pw.set_tap_side(st.tap_side)
         pw.tap_pad.set_side_mm(st.tap_pad_mm)
         pw.lanes.set_point_size(40.0 * st.font_scale)
         self.controller.cue_tone = st.cue_tone
         self.idle_lock.set_timeout_s(st.auto_lock_min * 60.0)
-        self.theme_changed.emit(self.theme)
+        steps = theme_steps(self.app, theme, windows=self.themed_windows, font_scale=st.font_scale)
+        steps += [lambda: pw.apply_theme(theme), lambda: self.theme_changed.emit(theme)]
+        if staged:
+            self.theme_work.run(steps)
+        else:
+            self.theme_work.run_now(steps)
+
+    def add_themed_window(self, window: QWidget) -> None:
+        """Give a top-level window (and its dialogs) the theme's style sheet now and on every change."""
+        self.themed_windows.append(window)
+        window.setStyleSheet(style_sheet(self.theme))
 
     def shutdown(self) -> None:
         if self._shut:
@@ -148,8 +163,9 @@ def build(
     if db is None and settings.data_folder:
         db = str(Path(settings.data_folder).expanduser() / "mit-trainer.sqlite3")
     services = Services(app, settings, db=db, audio=audio)
-    services.apply_settings()
+    services.apply_settings(staged=False)
     window = MainWindow(services)
+    services.add_themed_window(window)  # before the panels are added: each is polished once
     add_panels(window, services)
     if audio is None:  # opening PortAudio can take a while: not on the GUI thread
         services.tasks.run_in_background(

@@ -210,6 +210,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
 
     s.settings = dataclasses.replace(s.settings, theme="high-contrast")  # shown, not saved
     s.apply_settings()
+    yield lambda: not s.theme_work.pending()
     c.before_attempt = None
     panel.buttons["play"].click()
     yield lambda: c.is_recording() and pv.lanes.lit_index() is not None

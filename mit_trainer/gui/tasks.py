@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -90,3 +90,47 @@ class TaskRunner(QObject):
     def wait_idle(self, timeout_ms: int = 30000) -> bool:
         """Block until all pools are idle (shutdown and tests only; never during normal GUI work)."""
         return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())
+
+
+class StagedWork(QObject):
+    """Runs a list of short GUI-thread steps one per event-loop turn, so no single turn is long.
+
+    For work that must touch widgets (a theme change restyles hundreds of them) and so cannot go to a
+    worker: between two steps Qt paints, serves timers and handles input. Starting a new list drops
+    what is left of the previous one (the newest settings win). ``finished`` follows the last step.
+    """
+
+    finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._steps: list[Callable[[], None]] = []
+        self._timer = QTimer(self)
+        self._timer.setObjectName("mit-staged-work")
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._next)
+
+    def run(self, steps: list[Callable[[], None]]) -> None:
+        self._steps = list(steps)
+        self._timer.start()
+
+    def run_now(self, steps: list[Callable[[], None]]) -> None:
+        """All steps at once (start-up, before the window is shown)."""
+        self._timer.stop()
+        self._steps = []
+        for step in steps:
+            step()
+        self.finished.emit()
+
+    def pending(self) -> bool:
+        return bool(self._steps)
+
+    def _next(self) -> None:
+        if not self._steps:
+            return
+        self._steps.pop(0)()
+        if self._steps:
+            self._timer.start()
+        else:
+            self.finished.emit()

@@ -7,10 +7,11 @@ The cue colours are calm (blue for "Listen", green for "Your turn"); there is no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def _linear(channel: int) -> float:
@@ -146,9 +147,9 @@ def style_sheet(theme: Theme) -> str:
     """
 
 
-def apply_theme(app: QApplication, theme: Theme, *, font_scale: float = 1.0, base_pt: float = 10.0) -> None:
-    """Apply palette, style sheet and the font scale to the whole application."""
-    pal = QPalette()
+def theme_palette(base: QPalette, theme: Theme) -> QPalette:
+    """``base`` with the theme's colours for windows, text, fields, buttons and selections."""
+    pal = QPalette(base)
     for role, colour in (
         (QPalette.ColorRole.Window, theme.window),
         (QPalette.ColorRole.WindowText, theme.text),
@@ -160,8 +161,43 @@ def apply_theme(app: QApplication, theme: Theme, *, font_scale: float = 1.0, bas
         (QPalette.ColorRole.HighlightedText, theme.accent_text),
     ):
         pal.setColor(role, QColor(colour))
-    app.setPalette(pal)
-    font = QFont(app.font())
-    font.setPointSizeF(base_pt * font_scale)
-    app.setFont(font)
-    app.setStyleSheet(style_sheet(theme))
+    return pal
+
+
+def theme_steps(
+    app: QApplication,
+    theme: Theme,
+    *,
+    windows: Sequence[QWidget],
+    font_scale: float = 1.0,
+    base_pt: float = 10.0,
+) -> list[Callable[[], None]]:
+    """The steps that apply a theme: palette and font scale, then the style sheet of each window.
+
+    Each step is one restyle pass (tens of milliseconds with a few hundred widgets), so a theme change
+    can run one step per event-loop turn (:class:`~mit_trainer.gui.tasks.StagedWork`). The style sheet
+    goes on our own top-level windows, not on the application: Qt re-polishes every widget under a
+    changed sheet, and the application also owns pyqtgraph's hidden plot menus (about half of all
+    widgets, never shown: their menus are disabled). A step that would change nothing does nothing.
+    """
+
+    def palette_and_font() -> None:
+        pal = theme_palette(app.palette(), theme)
+        if pal != app.palette():
+            app.setPalette(pal)
+        size_pt = base_pt * font_scale
+        if app.font().pointSizeF() != size_pt:
+            font = QFont(app.font())
+            font.setPointSizeF(size_pt)
+            app.setFont(font)
+
+    sheet = style_sheet(theme)
+
+    def sheet_on(window: QWidget) -> Callable[[], None]:
+        def step() -> None:
+            if window.styleSheet() != sheet:
+                window.setStyleSheet(sheet)
+
+        return step
+
+    return [palette_and_font, *(sheet_on(w) for w in windows)]

@@ -33,12 +33,26 @@ def test_apply_changes_theme_tap_pad_and_type_at_once(qtbot: Any, rig: Any) -> N
     panel.w["auto_lock_min"].setValue(2)
     panel.apply_button.click()
     assert s.theme is HIGH_CONTRAST
+    assert s.theme_work.pending()  # the restyle runs one step per event-loop turn
+    with qtbot.waitSignal(s.theme_work.finished, timeout=5000):
+        pass
     pad = s.patient_window.tap_pad
     assert 59.0 <= pad.physical_side_mm() <= 61.0
     assert s.patient_window.lanes.point_size() == 60.0
     assert s.patient_window.tap_side == "right"
     assert s.idle_lock.timeout_s() == 120.0
     assert load_settings() == s.settings and s.settings.theme == "high-contrast"
+    # The theme reaches both windows and a dialog of the main window, without an application-wide sheet.
+    from PySide6.QtWidgets import QApplication, QGroupBox, QInputDialog, QVBoxLayout
+
+    assert QApplication.instance().styleSheet() == ""
+    dialog = QInputDialog(rig.window.pages["session"])
+    for parent in (rig.window, s.patient_window, dialog):
+        box = QGroupBox("x")  # the sheet gives group boxes the panel colour (the palette alone would not)
+        (parent.layout() or QVBoxLayout(parent)).addWidget(box)
+        box.ensurePolished()
+        assert box.palette().color(box.backgroundRole()).name() == HIGH_CONTRAST.panel, parent
+    assert QApplication.instance().font().pointSizeF() == 15.0
 
 
 def test_patient_is_added_with_workstation_defaults_and_deleted_on_request(qtbot: Any, rig: Any) -> None:

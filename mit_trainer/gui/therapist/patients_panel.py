@@ -164,15 +164,37 @@ class PatientsPanel(QWidget):
 
     # --- data -----------------------------------------------------------------------------------------
     def reload(self, select_code: str | None = None) -> None:
+        """Refresh the protocol and phrase-set choices and the patient list, all read off the GUI thread.
+
+        Reading the protocol files means parsing and validating YAML (30-50 ms); the choices keep the
+        protocol and phrase set the therapist had picked when they are still offered.
+        """
+        store, protocols, phrase_sets = self._store(), self._protocols, self._phrase_sets
+
+        def gather() -> tuple[list[str], list[tuple[str, str]], list[Any] | None]:
+            return protocols(), phrase_sets(), (store.list_patients() if store is not None else None)
+
+        self._tasks.run_in_background(gather, lambda got: self._fill_all(*got, select_code))
+
+    def _fill_all(
+        self,
+        protocols: list[str],
+        phrase_sets: list[tuple[str, str]],
+        patients: list[Any] | None,
+        select_code: str | None,
+    ) -> None:
+        keep_protocol, keep_set = self.protocol.currentText(), self.phrase_set.currentData()
         self.protocol.clear()
-        self.protocol.addItems(self._protocols())
+        self.protocol.addItems(protocols)
+        if keep_protocol in protocols:
+            self.protocol.setCurrentText(keep_protocol)
         self.phrase_set.clear()
-        for label, path in self._phrase_sets():
+        for label, path in phrase_sets:
             self.phrase_set.addItem(label, path)
-        store = self._store()
-        if store is None:
-            return
-        self._tasks.run_in_background(store.list_patients, lambda ps: self._fill(ps, select_code))
+        if keep_set is not None and self.phrase_set.findData(keep_set) >= 0:
+            self.phrase_set.setCurrentIndex(self.phrase_set.findData(keep_set))
+        if patients is not None:
+            self._fill(patients, select_code)
 
     def _fill(self, patients: list[Any], select_code: str | None) -> None:
         self.list.clear()

@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from mit_trainer.gui import wiring
@@ -32,7 +34,13 @@ log = logging.getLogger(__name__)
 
 
 class DemoMicrophone:
-    """The fake device on a virtual clock that this object advances, plus "say this now"."""
+    """The fake device on a virtual clock, run by this object's own thread, plus "say this now".
+
+    The clock thread plays the part of the sound card: it runs the engine's audio callbacks and feeds
+    the simulated voice, so none of that work lands on the GUI thread (as with a real device).
+    :meth:`say_later` synthesises on the clock thread, with the clock held, so the voice still starts
+    exactly ``after_s`` after the moment it was asked for.
+    """
 
     def __init__(self, *, speed: float) -> None:
         from mit_trainer.audio.fake import FakeAudioDevice
@@ -43,16 +51,21 @@ class DemoMicrophone:
         self.fed = 0  # microphone samples queued so far
         self._owed = 0.0  # samples of clock time not yet run (less than one block)
         self._last_wall = time.perf_counter()
+        self._lock = threading.RLock()
+        self._jobs: list[tuple[Callable[[], np.ndarray], int]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def advance(self, seconds: float) -> None:
         """Run ``seconds`` of audio through the engine (whole blocks; the remainder is carried over)."""
-        self._owed += seconds * RATE_HZ
-        n_blocks = int(self._owed // self.device.block_size)
-        if n_blocks <= 0:
-            return
-        self._owed -= n_blocks * self.device.block_size
-        self.device.advance(n_blocks * self.device.block_size / RATE_HZ)
-        self.frames += n_blocks * self.device.block_size
+        with self._lock:
+            self._owed += seconds * RATE_HZ
+            n_blocks = int(self._owed // self.device.block_size)
+            if n_blocks <= 0:
+                return
+            self._owed -= n_blocks * self.device.block_size
+            self.device.advance(n_blocks * self.device.block_size / RATE_HZ)
+            self.frames += n_blocks * self.device.block_size
 
     def pace(self, speed: float) -> None:
         """Advance by the wall time since the last call times ``speed`` (at most 0.2 s of wall time)."""
@@ -62,12 +75,42 @@ class DemoMicrophone:
 
     def say(self, samples: np.ndarray, *, after_s: float = 0.0) -> None:
         """Queue ``samples`` to be heard ``after_s`` seconds from now."""
-        start = self.frames + int(after_s * RATE_HZ)
+        with self._lock:
+            self._feed_at(np.asarray(samples, np.float32), self.frames + int(after_s * RATE_HZ))
+
+    def say_later(self, make: Callable[[], np.ndarray], *, after_s: float = 0.0) -> None:
+        """Like :meth:`say`, but ``make()`` (the synthesis) runs on the clock thread."""
+        with self._lock:
+            self._jobs.append((make, self.frames + int(after_s * RATE_HZ)))
+
+    def _feed_at(self, samples: np.ndarray, start: int) -> None:
         if start > self.fed:
             self.device.feed(np.zeros(start - self.fed, np.float32))
             self.fed = start
-        self.device.feed(np.asarray(samples, np.float32))
+        self.device.feed(samples)
         self.fed += len(samples)
+
+    def start_clock(self, speed: Callable[[], float]) -> None:
+        """Run the clock on a thread at ``speed()`` times real time (checked every 5 ms)."""
+
+        def run() -> None:
+            while not self._stop.wait(0.005):
+                with self._lock:
+                    jobs, self._jobs = self._jobs, []
+                    for make, start in jobs:  # the clock is held while the voice is made
+                        self._feed_at(np.asarray(make(), np.float32), start)
+                    self._last_wall = time.perf_counter() if jobs else self._last_wall
+                    self.pace(speed())
+
+        self._last_wall = time.perf_counter()
+        self._thread = threading.Thread(target=run, name="demo-audio-clock", daemon=True)
+        self._thread.start()
+
+    def stop_clock(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
 
 
 class ScriptRunner(QObject):
@@ -117,17 +160,24 @@ class ScriptRunner(QObject):
 
 
 class StallMonitor(QObject):
-    """Measures how long the GUI thread goes without serving a 10 ms timer (its longest stall)."""
+    """How long the GUI thread goes without serving a 10 ms timer, per phase of the demo.
+
+    A gap longer than the timer's period is time the GUI thread spent on one piece of work (or on
+    several back to back) while input and painting waited. Screenshots are the demo's own work, not
+    the trainer's: :meth:`excluding` subtracts their exact duration from the gap they fall in.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setObjectName("mit-stall-monitor")
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(10)
         self._timer.timeout.connect(self._tick)
         self._last = 0.0
-        self.ticks: list[float] = []  # gaps between ticks, seconds
-        self.skip_next = False
+        self._excluding = False
+        self.phase = "start"
+        self.ticks: list[tuple[str, float]] = []  # (phase, gap in seconds)
 
     def start(self) -> None:
         self._last = time.perf_counter()
@@ -136,36 +186,58 @@ class StallMonitor(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    @contextmanager
+    def excluding(self) -> Iterator[None]:
+        """Leave out the time spent inside (ticks that fire inside, e.g. from processEvents, too)."""
+        before = time.perf_counter() - self._last  # the gap so far, before the excluded work
+        self._excluding = True
+        try:
+            yield
+        finally:
+            self._excluding = False
+            self._last = time.perf_counter() - before
+
     def _tick(self) -> None:
+        if self._excluding:
+            return
         now = time.perf_counter()
-        if not self.skip_next:
-            self.ticks.append(now - self._last)
-        self.skip_next = False
+        self.ticks.append((self.phase, now - self._last))
         self._last = now
 
+    def table(self) -> list[tuple[str, float, float, float, float, int]]:
+        """Per phase (in order) and overall: (phase, seconds, p50, p99, longest gap in ms, gaps > 50 ms)."""
+        order = list(dict.fromkeys(p for p, _ in self.ticks))
+        rows = []
+        for name in [*order, "whole demo"]:
+            gaps = np.asarray([g for p, g in self.ticks if name in (p, "whole demo")]) * 1000.0
+            if gaps.size:
+                rows.append((name, gaps.sum() / 1000, float(np.median(gaps)), float(np.percentile(gaps, 99)),
+                             float(gaps.max()), int((gaps > 50.0).sum())))  # fmt: skip
+        return rows
+
     def summary(self) -> str:
-        if not self.ticks:
+        rows = self.table()
+        if not rows:
             return "GUI thread: not measured"
-        gaps = np.asarray(self.ticks) * 1000.0
-        return (
-            f"GUI thread over {gaps.sum() / 1000:.0f} s of session: timer gap p50 {np.median(gaps):.0f} ms, "
-            f"p99 {np.percentile(gaps, 99):.0f} ms, longest {gaps.max():.0f} ms "
-            "(10 ms timer; screenshots excluded)"
-        )
+        head = f"  {'phase':22s} {'s':>5s} {'p50':>6s} {'p99':>6s} {'longest':>8s} {'>50 ms':>7s}"
+        lines = ["GUI thread: gaps of a 10 ms timer, ms (screenshots excluded)", head]
+        for name, secs, p50, p99, longest, over in rows:
+            lines.append(f"  {name:22s} {secs:5.1f} {p50:6.0f} {p99:6.0f} {longest:8.0f} {over:7d}")
+        return "\n".join(lines)
 
 
 def shoot(widget: QWidget, folder: Path | None, name: str, monitor: StallMonitor | None = None) -> None:
     """Save ``widget`` at each size of :data:`SIZES` as ``<name>-<w>x<h>.png``."""
     if folder is None:
         return
-    if monitor is not None:
-        monitor.skip_next = True
-    old = widget.size()
-    for w, h in SIZES:
-        widget.resize(w, h)
-        QApplication.processEvents()  # one layout pass at the new size before grabbing
-        widget.grab().save(str(folder / f"{name}-{w}x{h}.png"))
-    widget.resize(old)
+    with monitor.excluding() if monitor is not None else nullcontext():
+        old = widget.size()
+        for w, h in SIZES:
+            widget.resize(w, h)
+            QApplication.processEvents()  # one layout pass at the new size before grabbing
+            widget.grab().save(str(folder / f"{name}-{w}x{h}.png"))
+        widget.resize(old)
+        QApplication.processEvents()
 
 
 def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) -> int:
@@ -185,28 +257,28 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     engine.open(AudioSettings())
     audio = wiring.EngineAudio(engine)
     services, window = build(app, db=db, settings=GuiSettings(auto_lock_min=60.0), audio=audio)
-    pump = QTimer()
-    pump.setInterval(10)
     # The virtual clock runs fast between attempts, but near real time while the patient is recorded, so the
     # live trace shows what a patient would see (the live tracker is built for real time, not 8x).
     recording_speed = 1.5 if offscreen else 1.0
-    pump.timeout.connect(
-        lambda: mic.pace(recording_speed if services.controller.is_recording() else mic.speed)
-    )
-    pump.start()
+    controller = services.controller
+    mic.start_clock(lambda: recording_speed if controller.is_recording() else mic.speed)
     window.resize(*SIZES[0])
     window.show()
     services.idle_lock.watch_window(window.windowHandle())
     window.lock()
     from mit_trainer.gui.demo_script import demo_script
 
-    runner = ScriptRunner(demo_script(services, window, mic, screenshot_dir))
+    monitor = StallMonitor(window)
+    monitor.start()
+    runner = ScriptRunner(demo_script(services, window, mic, screenshot_dir, monitor))
     status: list[int] = []
 
     def done(code: int) -> None:
         status.append(code)
+        monitor.stop()
+        print(monitor.summary(), flush=True)
         if offscreen or code != 0:
-            pump.stop()
+            mic.stop_clock()
             services.shutdown()
             window.close()
             app.quit()
@@ -214,7 +286,7 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     runner.finished.connect(done)
     runner.start()
     app.exec()
-    pump.stop()
+    mic.stop_clock()
     services.shutdown()
     if tmp is not None:
         tmp.cleanup()

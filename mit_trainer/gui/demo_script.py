@@ -6,6 +6,7 @@ buttons and signals, exactly as a user would, so the demo exercises the real pat
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,26 @@ PATIENT_INDEX = 6  # how far the simulated patient has come (skill grows with se
 VOICE_HZ = 118.0  # the simulated patient's comfortable pitch (app.demo's profile)
 
 
-def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) -> Script:
+def demo_script(
+    s: Any, window: Any, mic: DemoMicrophone, shots: Path | None, monitor: StallMonitor
+) -> Script:
+    # The script's own heavy imports happen on a worker (an import on the GUI thread would stall it).
+    imported: list[Any] = []
+    s.tasks.run_in_background(
+        lambda: [
+            importlib.import_module(m) for m in ("mit_trainer.app.demo", "mit_trainer.app.simulated_patient")
+        ],
+        imported.append,
+        executor="analysis",
+    )
+    yield lambda: s.store is not None and bool(imported)
     from mit_trainer.app import demo as app_demo
     from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
     from mit_trainer.gui.therapist.lock import hash_pin
 
-    yield lambda: s.store is not None
+    monitor.phase = "demo history"
     store = s.store
-    shoot(window, shots, "therapist-lock")
+    shoot(window, shots, "therapist-lock", monitor)
     history: list[Any] = []
     s.tasks.run_in_background(
         lambda: app_demo.run_demo(store, sessions=HISTORY_SESSIONS, items_per_session=2), history.append
@@ -46,6 +59,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
         store.set_therapist_pin(t.id, hash_pin(DEMO_PIN))
         return t
 
+    monitor.phase = "unlock"
     therapist: list[Any] = []
     s.tasks.run_in_background(set_pin, therapist.append)
     yield lambda: bool(therapist)
@@ -58,6 +72,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     yield lambda: not window.is_locked()
 
     # Choose the simulated patient and start a Level I session.
+    monitor.phase = "patients, start"
     patients = window.pages["patients"]
     window.show_page("patients")
     patients.reload(select_code=app_demo.DEMO_PATIENT)
@@ -68,7 +83,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     patients.phrase_set.setCurrentIndex(idx)
     patients.level.setValue(1)
     patients.fatigue.setValue(3)
-    shoot(window, shots, "therapist-patients")
+    shoot(window, shots, "therapist-patients", monitor)
     patients.start.click()
     c = s.controller
     yield lambda: c.session is not None and c.view is not None
@@ -128,8 +143,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
             shoot(pv, shots, "patient-your-turn", monitor)
         return attempt_over()
 
-    monitor = StallMonitor(window)
-    monitor.start()
+    monitor.phase = "Level I item"
     first_item = c.view.panel.item_no
     for _ in range(40):  # the steps of one item (with tries and backups); bounded for safety
         view = c.view
@@ -154,9 +168,7 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
             continue
         panel.buttons["continue"].click()
         yield lambda: not c.is_busy()
-    monitor.stop()
-    print(monitor.summary(), flush=True)
-    shoot(window, shots, "therapist-next-item")
+    shoot(window, shots, "therapist-next-item", monitor)
     missing = {"patient-model", "patient-your-turn", "patient-after", "therapist-session"} - shots_taken
     if missing:
         raise RuntimeError(f"the demo item did not reach: {', '.join(sorted(missing))}")
@@ -164,10 +176,13 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     # Calibration: a sustained "ah" and a glide from the simulated patient.
     from mit_trainer.gui.panels import open_calibration
 
+    monitor.phase = "calibration"
     open_calibration(window, s, patients.patient)
     wiz = window.calibration
-    s.calibration_feed = lambda kind: mic.say(
-        synthetic_ah(VOICE_HZ, 4.5) if kind == "ah" else synthetic_glide(VOICE_HZ * 0.8, VOICE_HZ * 2.0, 5.5),
+    s.calibration_feed = lambda kind: mic.say_later(
+        (lambda: synthetic_ah(VOICE_HZ, 4.5))
+        if kind == "ah"
+        else (lambda: synthetic_glide(VOICE_HZ * 0.8, VOICE_HZ * 2.0, 5.5)),
         after_s=0.05,
     )
     wiz.next()
@@ -177,15 +192,17 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     wiz.glide_page.button.click()
     yield lambda: wiz.glide_page.f0 is not None
     wiz.next()
-    shoot(wiz, shots, "calibration")
+    shoot(wiz, shots, "calibration", monitor)
     wiz.reject()
 
     # Phrase-set editor, progress (with the PDF report), settings.
+    monitor.phase = "editor"
     window.show_page("editor")
     editor = window.pages["editor"]
     yield lambda: editor.phrase_list.count() > 0
     editor.phrase_list.setCurrentRow(min(2, editor.phrase_list.count() - 1))
-    shoot(window, shots, "editor")
+    shoot(window, shots, "editor", monitor)
+    monitor.phase = "progress, PDF report"
     window.show_page("progress")
     progress = window.pages["progress"]
     progress.reload_patients()
@@ -198,13 +215,14 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     logging.getLogger(__name__).warning(
         "progress: %d points, info %r", len(progress.points), progress.info.text()
     )
-    shoot(window, shots, "progress")
+    shoot(window, shots, "progress", monitor)
     if shots is not None and progress.selected_session_id() is not None:
         written: list[Path] = []
         progress.write_report(progress.selected_session_id(), shots / "session-report.pdf", written.append)
         yield lambda: bool(written)
+    monitor.phase = "settings, theme"
     window.show_page("settings")
-    shoot(window, shots, "settings")
+    shoot(window, shots, "settings", monitor)
     # The patient's view in the high-contrast theme, during the model of the next step.
     import dataclasses
 
@@ -212,8 +230,9 @@ def demo_script(s: Any, window: Any, mic: DemoMicrophone, shots: Path | None) ->
     s.apply_settings()
     yield lambda: not s.theme_work.pending()
     c.before_attempt = None
+    monitor.phase = "model, high contrast"
     panel.buttons["play"].click()
     yield lambda: c.is_recording() and pv.lanes.lit_index() is not None
-    shoot(pv, shots, "patient-model-high-contrast")
+    shoot(pv, shots, "patient-model-high-contrast", monitor)
     c.stop_attempt(discard=True)
     yield lambda: not c.is_busy()

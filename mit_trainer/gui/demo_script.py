@@ -209,7 +209,12 @@ def demo_script(
     yield lambda: progress.patient_box.findText(app_demo.DEMO_PATIENT) >= 0
     progress.patient_box.setCurrentIndex(progress.patient_box.findText(app_demo.DEMO_PATIENT))
     progress.load()
-    yield lambda: len(progress.points) >= HISTORY_SESSIONS or bool(progress.info.text())
+    yield (
+        lambda: (
+            (len(progress.points) >= HISTORY_SESSIONS or bool(progress.info.text()))
+            and not (progress.charts_pending())
+        )
+    )
     import logging
 
     logging.getLogger(__name__).warning(

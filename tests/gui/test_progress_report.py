@@ -13,9 +13,15 @@ from mit_trainer.gui.progress.report import report_html, write_session_report
 
 
 def _store_with_two_sessions(tmp_path: Path) -> tuple[Any, Any]:
-    from mit_trainer.storage import AttemptInput, AutoScores, Syllable, Tap, open_store
+    from mit_trainer.storage import open_store
 
     store = open_store(tmp_path / "p.sqlite3")
+    return store, _two_sessions(store)
+
+
+def _two_sessions(store: Any) -> Any:
+    from mit_trainer.storage import AttemptInput, AutoScores, Syllable, Tap
+
     patient = store.add_patient("P400")
     for n, (fatigue, outcomes) in enumerate([(6, ["pass", "fail"]), (3, ["pass", "pass"])]):
         rec = store.start_session(
@@ -35,7 +41,7 @@ def _store_with_two_sessions(tmp_path: Path) -> tuple[Any, Any]:
             if n == 0 and i == 1:  # the therapist heard it as correct: an override with a reason
                 store.add_therapist_score(a.id, outcome="pass", points=1, reason="intelligible despite noise")
         store.end_session(rec.id, fatigue_after=fatigue + 1, notes=f"note {n}: good focus", points_possible=2)
-    return store, patient
+    return patient
 
 
 def test_progress_series_has_the_known_values(tmp_path: Path) -> None:
@@ -65,3 +71,27 @@ def test_report_marks_overrides_and_keeps_notes(qtbot: Any, tmp_path: Path) -> N
     pdf = write_session_report(store, sid, tmp_path / "r.pdf", patient_code="P400", images={"points": image})
     data = pdf.read_bytes()
     assert data[:5] == b"%PDF-" and b"/Image" in data and len(data) > 5000
+
+
+def test_progress_panel_draws_known_values_and_writes_the_report(
+    qtbot: Any, rig: Any, tmp_path: Path
+) -> None:
+    """Loaded off the GUI thread, drawn one chart per event-loop turn, then grabbed for the PDF."""
+    _two_sessions(rig.services.store)
+    panel = rig.window.pages["progress"]
+    panel.reload_patients()
+    qtbot.waitUntil(lambda: len(panel.points) == 2 and not panel.charts_pending(), timeout=15000)
+    curves = panel.plots["points"].getPlotItem().listDataItems()
+    assert list(curves[0].getData()[1]) == [100.0, 100.0]
+    pitch = {c.name(): list(c.getData()[1]) for c in panel.plots["pitch"].getPlotItem().listDataItems()}
+    assert pitch["pitch error (cents)"] == pytest.approx([40.0, 60.0])
+    assert pitch["rhythm × 100"] == pytest.approx([80.0, 90.0])
+    taps = {c.name(): list(c.getData()[1]) for c in panel.plots["taps"].getPlotItem().listDataItems()}
+    assert taps["tap asynchrony (ms)"] == pytest.approx([50.0, 30.0])
+    assert taps["fatigue after × 10"] == pytest.approx([70.0, 40.0])
+    written: list[Path] = []
+    panel.write_report(panel.selected_session_id(), tmp_path / "report.pdf", written.append)
+    assert panel.report_work.pending()  # the charts are grabbed one per turn, not all at once
+    qtbot.waitUntil(lambda: bool(written), timeout=20000)
+    data = written[0].read_bytes()
+    assert data[:5] == b"%PDF-" and data.count(b"/Subtype /Image") >= len(panel.plots)

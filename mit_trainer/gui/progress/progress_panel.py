@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mit_trainer.gui.progress.data import SessionPoint, progress_series
+from mit_trainer.gui.tasks import StagedWork
 
 LEVEL_SYMBOLS = {1: "o", 2: "s", 3: "t"}
 STEP_COLOURS = ("#1f5f99", "#1e6b3a", "#8a4b00", "#5b3f99", "#00707a", "#7a2e5b")
@@ -60,6 +61,8 @@ class ProgressPanel(QWidget):
         self.setAccessibleName("Progress")
         self.s = services
         self.points: list[SessionPoint] = []
+        self.drawing = StagedWork(self)  # the charts, one per event-loop turn
+        self.report_work = StagedWork(self)  # the report's chart images, one per turn
         self.patient_box = QComboBox()
         self.patient_box.setAccessibleName("Patient")
         self.patient_box.currentIndexChanged.connect(lambda _i: self.load())
@@ -154,91 +157,97 @@ class ProgressPanel(QWidget):
         if points:
             self.sessions.setCurrentRow(len(points) - 1)
         self.info.setText("" if points else "No sessions yet for this patient.")
-        for p in self.plots.values():
-            p.clear()
+        self.drawing.run(self._chart_steps(points))
+
+    def charts_pending(self) -> bool:
+        """Charts are still being drawn (one per event-loop turn)."""
+        return self.drawing.pending()
+
+    def _chart_steps(self, points: list[SessionPoint]) -> list[Any]:
+        """One step per chart: pyqtgraph builds its items on the GUI thread, 20-50 ms per chart."""
         x = np.array([sp.number for sp in points], dtype=float)
         ticks = [[(float(n), str(int(n))) for n in x]]
-        for p in self.plots.values():
-            p.getAxis("bottom").setTicks(ticks)
         theme = self.s.theme
-        pts = self.plots["points"]
-        _series(pts, x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
-        for level, symbol in LEVEL_SYMBOLS.items():
-            sel = [i for i, sp in enumerate(points) if sp.level == level]
-            if sel:
+
+        def axes() -> None:
+            for p in self.plots.values():
+                p.clear()
+                p.getAxis("bottom").setTicks(ticks)
+
+        def points_chart() -> None:
+            pts = self.plots["points"]
+            _series(pts, x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
+            for level, symbol in LEVEL_SYMBOLS.items():
+                sel = [i for i, sp in enumerate(points) if sp.level == level]
+                if sel:
+                    _series(
+                        pts,
+                        x[sel],
+                        [points[i].points_pct for i in sel],
+                        pen=None,
+                        symbol=symbol,
+                        symbolSize=11,
+                        symbolBrush=theme.target,
+                        name=f"Level {level}",
+                    )
+            pts.addLine(y=90, pen=pg.mkPen(theme.muted_text, style=Qt.PenStyle.DashLine))
+            pts.setYRange(0, 105)
+
+        def steps_chart() -> None:
+            steps = sorted({k for sp in points for k in sp.step_success_pct})
+            for i, step in enumerate(steps):
+                ys = [sp.step_success_pct.get(step, np.nan) for sp in points]
+                colour = STEP_COLOURS[i % len(STEP_COLOURS)]
                 _series(
-                    pts,
-                    x[sel],
-                    [points[i].points_pct for i in sel],
-                    pen=None,
-                    symbol=symbol,
-                    symbolSize=11,
-                    symbolBrush=theme.target,
-                    name=f"Level {level}",
+                    self.plots["steps"],
+                    x,
+                    ys,
+                    pen=pg.mkPen(colour, width=2),
+                    symbol="o",
+                    symbolBrush=colour,
+                    name=step,
                 )
-        pts.addLine(y=90, pen=pg.mkPen(theme.muted_text, style=Qt.PenStyle.DashLine))
-        pts.setYRange(0, 105)
-        steps = sorted({k for sp in points for k in sp.step_success_pct})
-        for i, step in enumerate(steps):
-            ys = [sp.step_success_pct.get(step, np.nan) for sp in points]
-            colour = STEP_COLOURS[i % len(STEP_COLOURS)]
+            self.plots["steps"].setYRange(0, 105)
+
+        def pitch_chart() -> None:
+            pitch = self.plots["pitch"]
             _series(
-                self.plots["steps"],
+                pitch,
                 x,
-                ys,
-                pen=pg.mkPen(colour, width=2),
+                [sp.pitch_error_cents for sp in points],
+                pen=pg.mkPen(theme.trace, width=2),
                 symbol="o",
-                symbolBrush=colour,
-                name=step,
+                symbolBrush=theme.trace,
+                name="pitch error (cents)",
             )
-        self.plots["steps"].setYRange(0, 105)
-        pitch = self.plots["pitch"]
-        _series(
-            pitch,
-            x,
-            [sp.pitch_error_cents for sp in points],
-            pen=pg.mkPen(theme.trace, width=2),
-            symbol="o",
-            symbolBrush=theme.trace,
-            name="pitch error (cents)",
-        )
-        _series(
-            pitch,
-            x,
-            [100 * sp.rhythm_score for sp in points],
-            pen=pg.mkPen(theme.target, width=2),
-            symbol="s",
-            symbolBrush=theme.target,
-            name="rhythm × 100",
-        )
-        taps = self.plots["taps"]
-        _series(
-            taps,
-            x,
-            [sp.tap_asynchrony_ms for sp in points],
-            pen=pg.mkPen(theme.trace, width=2),
-            symbol="o",
-            symbolBrush=theme.trace,
-            name="tap asynchrony (ms)",
-        )
-        _series(
-            taps,
-            x,
-            [10 * sp.fatigue_before for sp in points],
-            pen=pg.mkPen(theme.target, width=2),
-            symbol="t",
-            symbolBrush=theme.target,
-            name="fatigue before × 10",
-        )
-        _series(
-            taps,
-            x,
-            [10 * sp.fatigue_after for sp in points],
-            pen=pg.mkPen(theme.muted_text, width=2),
-            symbol="s",
-            symbolBrush=theme.muted_text,
-            name="fatigue after × 10",
-        )
+            _series(
+                pitch,
+                x,
+                [100 * sp.rhythm_score for sp in points],
+                pen=pg.mkPen(theme.target, width=2),
+                symbol="s",
+                symbolBrush=theme.target,
+                name="rhythm × 100",
+            )
+
+        def taps_chart() -> None:
+            taps = self.plots["taps"]
+            for values, name, colour, symbol in (
+                ([sp.tap_asynchrony_ms for sp in points], "tap asynchrony (ms)", theme.trace, "o"),
+                ([10 * sp.fatigue_before for sp in points], "fatigue before × 10", theme.target, "t"),
+                ([10 * sp.fatigue_after for sp in points], "fatigue after × 10", theme.muted_text, "s"),
+            ):
+                _series(
+                    taps,
+                    x,
+                    values,
+                    pen=pg.mkPen(colour, width=2),
+                    symbol=symbol,
+                    symbolBrush=colour,
+                    name=name,
+                )
+
+        return [axes, points_chart, steps_chart, pitch_chart, taps_chart]
 
     # --- report ---------------------------------------------------------------------------------------
     def selected_session_id(self) -> int | None:
@@ -257,20 +266,33 @@ class ProgressPanel(QWidget):
             self.write_report(sid, Path(name))
 
     def write_report(self, session_id: int, path: Path, on_done: Any = None) -> None:
-        """Grab the charts here (GUI thread, a few ms), write the PDF on the database executor."""
-        from mit_trainer.gui.progress.report import chart_images, write_session_report
+        """Grab the charts here (GUI thread, one chart per event-loop turn), write the PDF on the database
+        executor. Waits for charts still being drawn."""
+        from mit_trainer.gui.progress.report import write_session_report
 
-        images = chart_images(self.plots)
         store = self.s.store
         patient = self.patient_box.currentText()
+        images: dict[str, Any] = {}
 
         def done(p: Path) -> None:
             self.info.setText(f"Report written: {p}")
             if on_done is not None:
                 on_done(p)
 
-        self.s.tasks.run_in_background(
-            lambda: write_session_report(store, session_id, path, patient_code=patient, images=images),
-            done,
-            lambda e: self.info.setText(f"Cannot write the report: {e}"),
-        )
+        def grab(key: str) -> Any:
+            return lambda: images.__setitem__(key, self.plots[key].grab().toImage())
+
+        def write() -> None:
+            self.s.tasks.run_in_background(
+                lambda: write_session_report(store, session_id, path, patient_code=patient, images=images),
+                done,
+                lambda e: self.info.setText(f"Cannot write the report: {e}"),
+            )
+
+        steps = [grab(key) for key in self.plots] + [write]
+        if self.drawing.pending():  # the charts of a new load are still being drawn: grab them after
+            self.drawing.finished.connect(
+                lambda: self.report_work.run(steps), Qt.ConnectionType.SingleShotConnection
+            )
+        else:
+            self.report_work.run(steps)

@@ -1,6 +1,6 @@
 """The PDF session report (QPdfWriter): session facts, points, every attempt, overrides marked, charts, notes.
 
-:func:`chart_images` runs on the GUI thread (it grabs widgets); :func:`write_session_report` only
+The chart images are grabbed on the GUI thread by the progress panel; :func:`write_session_report` only
 uses QTextDocument, QImage and QPdfWriter, which Qt allows on a worker thread, and reads the store.
 Overridden attempts are marked with "override" and the therapist's reason.
 """
@@ -13,10 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
-
-
-def chart_images(plots: dict[str, Any]) -> dict[str, QImage]:
-    return {key: p.grab().toImage() for key, p in plots.items()}
 
 
 def _value(x: object) -> str:

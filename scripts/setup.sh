@@ -10,9 +10,11 @@ DEV=0
 [[ "${1:-}" == "--dev" ]] && DEV=1
 
 APT_PACKAGES=(libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins
-  libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+  libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+  libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1)  # Qt's xcb plugin: the window on an X desktop
 if [[ $DEV == 1 ]]; then
-  APT_PACKAGES+=(postgresql festival espeak-ng sox)
+  APT_PACKAGES+=(postgresql festival espeak-ng sox xvfb xauth)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -68,7 +68,9 @@ class Services(QObject):
         self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
         self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
         self.idle_lock.watch_application(app)
-        self.themed_windows: list[QWidget] = [self.patient_window]  # the main window joins in build()
+        # Widgets that carry the theme's style sheet: the patient window, and the main window's pages and
+        # bars (each its own restyle step), never the application (see gui.theme.theme_steps).
+        self.themed_windows: list[QWidget] = [self.patient_window]
         self.theme_work = StagedWork(self)
         self._shut = False
 
@@ -132,10 +134,10 @@ class Services(QObject):
         else:
             self.theme_work.run_now(steps)
 
-    def add_themed_window(self, window: QWidget) -> None:
-        """Give a top-level window (and its dialogs) the theme's style sheet now and on every change."""
-        self.themed_windows.append(window)
-        window.setStyleSheet(style_sheet(self.theme))
+    def add_themed(self, widget: QWidget) -> None:
+        """Give ``widget`` (and its children and dialogs) the theme's style sheet now and on every change."""
+        self.themed_windows.append(widget)
+        widget.setStyleSheet(style_sheet(self.theme))
 
     def shutdown(self) -> None:
         if self._shut:
@@ -165,7 +167,6 @@ def build(
     services = Services(app, settings, db=db, audio=audio)
     services.apply_settings(staged=False)
     window = MainWindow(services)
-    services.add_themed_window(window)  # before the panels are added: each is polished once
     add_panels(window, services)
     if audio is None:  # opening PortAudio can take a while: not on the GUI thread
         services.tasks.run_in_background(

@@ -34,6 +34,10 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
         self.statusBar().setAccessibleName("Status")
+        # The theme's sheet goes on each page and bar, not on the window: a theme change then restyles
+        # one page per event-loop turn. Dialogs are parented to a page (dialog_parent) to inherit it.
+        for part in (self.lock_screen, self.tabs.tabBar(), self.statusBar()):
+            self.s.add_themed(part)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
         QShortcut(QKeySequence("F11"), self, activated=self.toggle_patient_full_screen)
         QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.show_patient_view)
@@ -44,7 +48,14 @@ class MainWindow(QMainWindow):
 
     def add_page(self, key: str, title: str, widget: QWidget) -> None:
         self.pages[key] = widget
+        self.s.add_themed(widget)  # before it is shown: polished once
         self.tabs.addTab(widget, title)
+
+    def dialog_parent(self) -> QWidget:
+        """The visible page: a dialog parented to it inherits the theme's style sheet."""
+        if self.is_locked():
+            return self.lock_screen
+        return self.tabs.currentWidget() or self.lock_screen
 
     def show_page(self, key: str) -> None:
         self.tabs.setCurrentWidget(self.pages[key])
@@ -127,7 +138,7 @@ class MainWindow(QMainWindow):
     # --- end ----------------------------------------------------------------------------------------
     def ask_end_session(self) -> None:
         fatigue, ok = QInputDialog.getInt(
-            self, "End session", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10
+            self.dialog_parent(), "End session", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10
         )
         if ok:
             notes = self.pages["session"].notes.toPlainText() if "session" in self.pages else ""
@@ -147,7 +158,7 @@ class MainWindow(QMainWindow):
             lines.append(f"Advancement: {getattr(proposal.kind, 'value', proposal.kind)}: {proposal.reason}")
         for step in getattr(summary, "steps", ()) or ():
             lines.append(f"  step {step.step_id}: {step.points} points in {step.n_attempts} attempts")
-        box = QMessageBox(self)
+        box = QMessageBox(self.dialog_parent())
         box.setWindowTitle("Session summary")
         box.setText("\n".join(lines))
         box.setAccessibleName("Session summary")

@@ -87,7 +87,7 @@ def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
 def open_calibration(window: MainWindow, s: Any, patient: Any) -> None:
     from mit_trainer.gui.therapist.calibration import CalibrationWizard
 
-    wizard = CalibrationWizard(s, patient, parent=window)
+    wizard = CalibrationWizard(s, patient, parent=window.dialog_parent())
     window.calibration = wizard  # type: ignore[attr-defined]
     s.calibration_recording = wizard.is_recording
     wizard.saved.connect(lambda _hz: window.pages["patients"].reload(select_code=patient.code))

@@ -46,8 +46,9 @@ def test_apply_changes_theme_tap_pad_and_type_at_once(qtbot: Any, rig: Any) -> N
     from PySide6.QtWidgets import QApplication, QGroupBox, QInputDialog, QVBoxLayout
 
     assert QApplication.instance().styleSheet() == ""
-    dialog = QInputDialog(rig.window.pages["session"])
-    for parent in (rig.window, s.patient_window, dialog):
+    dialog = QInputDialog(rig.window.dialog_parent())
+    pages = [rig.window.lock_screen, *rig.window.pages.values()]
+    for parent in (*pages, s.patient_window, dialog):
         box = QGroupBox("x")  # the sheet gives group boxes the panel colour (the palette alone would not)
         (parent.layout() or QVBoxLayout(parent)).addWidget(box)
         box.ensurePolished()

@@ -1,0 +1,145 @@
+"""How long the GUI thread is held: the scripted demo per phase, and a theme change, side by side.
+
+Part 1 runs ``mit-trainer gui --demo --screenshot-dir`` (the real trainer, the simulated patient on the
+fake device, analysis, database and report on workers) once per Qt platform: ``offscreen`` and, when
+``xvfb-run`` is installed, a real X11 window (``xcb`` on Xvfb). The demo's stall monitor (a 10 ms
+timer on the GUI thread; screenshots excluded) prints per phase the median, p99 and longest gap and
+how many gaps exceeded 50 ms. Target (issue 6): no gap over 50 ms.
+
+Part 2 restyles the full main window (every page built and shown once) for a theme change, four ways:
+the style sheet on the application or on each of our pages and windows (one step each), with or without an application-wide Python
+event filter (what the idle auto-lock used to install). It prints the median and longest of 6 changes.
+
+Run: ``.venv/bin/python benchmarks/bench_gui_responsiveness.py [--runs 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROW = re.compile(r"^\s{2}(\S.*?)\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$")
+
+
+def demo_table(platform: str) -> dict[str, tuple[float, int, int, int, int]]:
+    """phase -> (seconds, p50, p99, longest, gaps over 50 ms) from one demo run on ``platform``."""
+    with tempfile.TemporaryDirectory() as shots:
+        cmd = [sys.executable, "-m", "mit_trainer.cli.main", "gui", "--demo", "--screenshot-dir", shots]
+        env = dict(os.environ, QT_QPA_PLATFORM=platform)
+        if platform == "xcb":
+            cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", *cmd]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise SystemExit(f"the demo failed on {platform}:\n{out.stderr[-2000:]}")
+    rows = {}
+    for line in out.stdout.splitlines():
+        m = ROW.match(line)
+        if m:
+            name, secs, *ms = m.groups()
+            rows[name] = (float(secs), *(int(v) for v in ms))
+    return rows
+
+
+def part1(runs: int) -> None:
+    platforms = ["offscreen"] + (["xcb"] if shutil.which("xvfb-run") else [])
+    tables = {(p, r): demo_table(p) for p in platforms for r in range(runs)}
+    phases = list(next(iter(tables.values())))
+    head = "".join(f" | {p + (f' #{r + 1}' if runs > 1 else ''):>27s}" for p, r in tables)
+    print("GUI-thread gaps in the scripted demo, ms: p50 / p99 / longest (gaps > 50 ms)\n")
+    print(f"{'phase':22s}{head}")
+    for phase in phases:
+        cells = ""
+        for key in tables:
+            _s, p50, p99, longest, over = tables[key].get(phase, (0, 0, 0, 0, 0))
+            cells += f" | {p50:5d} / {p99:4d} / {longest:5d} ({over:3d})"
+        print(f"{phase:22s}{cells}")
+    print()
+
+
+def part2(repeats: int = 6) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import numpy as np
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from mit_trainer.gui.app import build
+    from mit_trainer.gui.settings_store import GuiSettings
+    from mit_trainer.gui.theme import THEMES, style_sheet, theme_steps
+
+    class EveryEvent(QObject):
+        """Sees every event of the application in Python, as the old idle lock's filter did."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.inputs = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
+                self.inputs += 1
+            return False
+
+    app = QApplication.instance() or QApplication([])
+    tmp = Path(tempfile.mkdtemp())
+    services, window = build(app, db=str(tmp / "b.sqlite3"), settings=GuiSettings())
+    window.resize(1280, 800)
+    window.show()
+    services.patient_window.show()
+    for name in window.pages:
+        window.show_page(name)
+        app.processEvents()
+    print(f"Theme change with {len(app.allWidgets())} widgets (main window: every page shown once)\n")
+    print(f"{'style sheet on':18s} {'event filter':22s} {'whole change':>14s} {'longest step':>14s}")
+    filt = EveryEvent()
+    for where in ("application", "our pages"):
+        for filtered in (True, False):
+            if filtered:
+                app.installEventFilter(filt)
+            totals, longest = [], []
+            for i in range(repeats):
+                theme = THEMES["high-contrast" if i % 2 == 0 else "light"]
+                steps = (
+                    [lambda t=theme: app.setStyleSheet(style_sheet(t))]
+                    if where == "application"
+                    else theme_steps(app, theme, windows=services.themed_windows)
+                )
+                t0 = time.perf_counter()
+                worst = 0.0
+                for step in steps:
+                    s0 = time.perf_counter()
+                    step()
+                    app.processEvents()
+                    worst = max(worst, time.perf_counter() - s0)
+                totals.append(time.perf_counter() - t0)
+                longest.append(worst)
+            if filtered:
+                app.removeEventFilter(filt)
+            app.setStyleSheet("")
+            label = "app-wide (Python)" if filtered else "windows only"
+            tot, lon = np.asarray(totals) * 1000, np.asarray(longest) * 1000
+            print(
+                f"{where:18s} {label:22s} {np.median(tot):6.0f} / {tot.max():4.0f}  "
+                f"{np.median(lon):6.0f} / {lon.max():4.0f}"
+            )
+    print("(median / max of", repeats, "changes, ms; 'longest step' = longest single event-loop turn)")
+    services.shutdown()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1, help="demo runs per platform")
+    ap.add_argument("--skip-demo", action="store_true", help="only the theme-change comparison")
+    args = ap.parse_args()
+    if not args.skip_demo:
+        part1(args.runs)
+    part2()
+
+
+if __name__ == "__main__":
+    main()

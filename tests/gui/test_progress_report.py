@@ -77,8 +77,14 @@ def test_progress_panel_draws_known_values_and_writes_the_report(
     qtbot: Any, rig: Any, tmp_path: Path
 ) -> None:
     """Loaded off the GUI thread, drawn one chart per event-loop turn, then grabbed for the PDF."""
-    _two_sessions(rig.services.store)
-    panel = rig.window.pages["progress"]
+    store, window = rig.services.store, rig.window
+    _two_sessions(store)
+    store.add_therapist("T")
+    window.unlock_as(store.list_therapists()[0])
+    panel = window.pages["progress"]
+    window.show_page("progress")  # the page at once, its charts one per event-loop turn
+    assert panel.isVisible() and not any(p.isVisible() for p in panel.plots.values())
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in panel.plots.values()), timeout=5000)
     panel.reload_patients()
     qtbot.waitUntil(lambda: len(panel.points) == 2 and not panel.charts_pending(), timeout=15000)
     curves = panel.plots["points"].getPlotItem().listDataItems()

@@ -63,6 +63,7 @@ class ProgressPanel(QWidget):
         self.points: list[SessionPoint] = []
         self.drawing = StagedWork(self)  # the charts, one per event-loop turn
         self.report_work = StagedWork(self)  # the report's chart images, one per turn
+        self.reveal = StagedWork(self)  # the charts appear one per turn when the page is shown
         self.patient_box = QComboBox()
         self.patient_box.setAccessibleName("Patient")
         self.patient_box.currentIndexChanged.connect(lambda _i: self.load())
@@ -86,6 +87,9 @@ class ProgressPanel(QWidget):
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
             grid.addWidget(p, i // 2, i % 2)
+            policy = p.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)  # a chart not yet shown keeps its place
+            p.setSizePolicy(policy)
         top = QHBoxLayout()
         top.addWidget(QLabel("Patient"))
         top.addWidget(self.patient_box, 1)
@@ -115,6 +119,11 @@ class ProgressPanel(QWidget):
     def showEvent(self, event: Any) -> None:
         if self.patient_box.count() == 0:
             self.reload_patients()
+        # pyqtgraph paints its axes in Python (~25 ms a chart): the page appears at once and its charts
+        # one per event-loop turn, each in the place kept for it, so no single paint holds the GUI thread.
+        for p in self.plots.values():
+            p.hide()
+        self.reveal.run([p.show for p in self.plots.values()])
         super().showEvent(event)
 
     def reload_patients(self) -> None:
@@ -160,8 +169,8 @@ class ProgressPanel(QWidget):
         self.drawing.run(self._chart_steps(points))
 
     def charts_pending(self) -> bool:
-        """Charts are still being drawn (one per event-loop turn)."""
-        return self.drawing.pending()
+        """Charts are still being drawn or shown (one per event-loop turn)."""
+        return self.drawing.pending() or self.reveal.pending()
 
     def _chart_steps(self, points: list[SessionPoint]) -> list[Any]:
         """One step per chart: pyqtgraph builds its items on the GUI thread, 20-50 ms per chart."""

@@ -7,8 +7,9 @@ timer on the GUI thread; screenshots excluded) prints per phase the median, p99 
 how many gaps exceeded 50 ms. Target (issue 6): no gap over 50 ms.
 
 Part 2 restyles the full main window (every page built and shown once) for a theme change, four ways:
-the style sheet on the application or on each of our pages and windows (one step each), with or without an application-wide Python
-event filter (what the idle auto-lock used to install). It prints the median and longest of 6 changes.
+the style sheet on the application or on each of our pages and windows (one step each), with or
+without an application-wide Python event filter (what the idle auto-lock used to install). It prints
+the median and longest of 6 changes.
 
 Run: ``.venv/bin/python benchmarks/bench_gui_responsiveness.py [--runs 1]``
 """

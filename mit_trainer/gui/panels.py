@@ -29,7 +29,7 @@ def add_panels(window: MainWindow, s: Any) -> None:
             "tap_side": s.settings.tap_side,
         },
     )
-    editor = PhraseEditor(folders=wiring.phrase_folders)
+    editor = PhraseEditor(folders=wiring.phrase_folders, tasks=s.tasks)
     window.add_page("session", "&Session", session)
     window.add_page("patients", "&Patients", patients)
     window.add_page("editor", "P&hrase sets", editor)
@@ -48,8 +48,7 @@ def add_panels(window: MainWindow, s: Any) -> None:
     editor.saved.connect(lambda _p: patients.reload())
 
     def on_store_ready() -> None:
-        patients.reload()
-        editor.reload_sets()
+        patients.reload()  # the editor lists its sets when first shown
 
     window.on_store_ready = on_store_ready  # type: ignore[attr-defined]
 

@@ -86,3 +86,22 @@ def test_import_copies_valid_sets_and_refuses_broken_ones(qtbot: Any, tmp_path: 
     )
     assert editor.import_file(broken) is None
     assert "Not imported" in editor.messages.text() and not (mine / "broken.yaml").exists()
+
+
+def test_sets_are_listed_when_shown_and_read_on_a_worker(qtbot: Any, tmp_path: Path) -> None:
+    from mit_trainer.gui.tasks import TaskRunner
+
+    shutil.copy(shipped_phrases_dir() / "level1.yaml", tmp_path / "mine.yaml")
+    tasks = TaskRunner()
+    editor = PhraseEditor(folders=lambda: [tmp_path], tasks=tasks)
+    qtbot.addWidget(editor)
+    assert editor.set_list.count() == 0  # nothing is read before the page is shown
+    editor.show()
+    assert editor.set_list.count() == 1 and editor.phrase_set is None  # the file is being read
+    qtbot.waitUntil(lambda: editor.phrase_set is not None, timeout=10000)
+    assert editor.phrases == list(load_phrase_set(tmp_path / "mine.yaml").phrases)
+    (tmp_path / "broken.yaml").write_text("format: mit-phrases/1\nname: x\nphrases: 3\n")
+    editor.reload_sets()
+    editor.set_list.setCurrentRow(0)  # broken.yaml sorts first
+    qtbot.waitUntil(lambda: "broken.yaml" in editor.messages.text(), timeout=10000)
+    tasks.wait_idle()

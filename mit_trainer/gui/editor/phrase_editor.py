@@ -47,10 +47,16 @@ class PhraseEditor(QWidget):
     play_requested = Signal(object)  # Phrase: the main window renders and plays it
     saved = Signal(object)  # Path
 
-    def __init__(self, *, folders: Callable[[], list[Path]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, folders: Callable[[], list[Path]], tasks: Any = None, parent: QWidget | None = None
+    ) -> None:
+        """``tasks`` (the GUI's TaskRunner): read and validate a set's file on a worker; without it,
+        at once (tests). The sets are listed when the page is first shown."""
         super().__init__(parent)
         self.setAccessibleName("Phrase-set editor")
         self._folders = folders
+        self._tasks = tasks
+        self._listed = False
         self.phrase_set: PhraseSet | None = None
         self.phrases: list[Phrase] = []
         self._loading = False
@@ -133,6 +139,7 @@ class PhraseEditor(QWidget):
 
     # --- sets ---------------------------------------------------------------------------------------
     def reload_sets(self) -> None:
+        self._listed = True
         self.set_list.blockSignals(True)
         self.set_list.clear()
         self._paths: list[Path] = []
@@ -149,8 +156,24 @@ class PhraseEditor(QWidget):
         if 0 <= row < len(self._paths):
             self.open_path(self._paths[row])
 
+    def showEvent(self, event: Any) -> None:
+        if not self._listed:
+            self.reload_sets()
+        super().showEvent(event)
+
     def open_path(self, path: Path) -> None:
-        ps, issues = validate_phrase_file(path)
+        if self._tasks is None:
+            self._opened(*validate_phrase_file(path))
+            return
+        self.messages.setText(f"Opening {path.name}…")
+        self._tasks.run_in_background(
+            lambda: validate_phrase_file(path),
+            lambda result: self._opened(*result),
+            lambda e: self.messages.setText(f"Cannot open {path.name}: {e}"),
+            executor="analysis",
+        )
+
+    def _opened(self, ps: PhraseSet | None, issues: Any) -> None:
         if ps is None:
             self.messages.setText("\n".join(str(i) for i in issues))
             return

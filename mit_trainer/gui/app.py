@@ -8,6 +8,7 @@ when first needed, so the main window is usable within a fraction of a second.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -143,6 +144,7 @@ class Services(QObject):
         if self._shut:
             return
         self._shut = True
+        settle_heap()  # collections back on even if the start-up imports never reported back
         self.controller.shutdown()
         self._audio_watch.stop()
         self.idle_lock.disarm()
@@ -186,8 +188,28 @@ def build(
 
     services.tasks.run_in_background(lambda: wiring.open_store(db), opened, failed)
     # Import what a session needs now, on a worker, so no import stalls the GUI thread later.
-    services.tasks.run_in_background(wiring.prewarm, executor="analysis")
+    hold_collections()
+    services.tasks.run_in_background(
+        wiring.prewarm, lambda _r: settle_heap(), lambda _e: settle_heap(), executor="analysis"
+    )
     return services, window
+
+
+def hold_collections() -> None:
+    """Start-up: no garbage collection until :func:`settle_heap` (imports make little cyclic garbage)."""
+    gc.disable()
+
+
+def settle_heap() -> None:
+    """Exempt every object alive now (modules, classes, widgets) from garbage collection, and resume it.
+
+    A full collection walks every tracked object while holding the GIL: with scipy, onnxruntime,
+    SQLAlchemy and Qt loaded that took 35-220 ms, whichever thread triggered it, and the GUI thread
+    waited. What exists once the session modules are imported lives as long as the process, so it is
+    frozen (``gc.freeze``); collections then walk only what was made since.
+    """
+    gc.freeze()
+    gc.enable()
 
 
 def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:

@@ -178,13 +178,15 @@ class ProgressPanel(QWidget):
         ticks = [[(float(n), str(int(n))) for n in x]]
         theme = self.s.theme
 
-        def axes() -> None:
-            for p in self.plots.values():
-                p.clear()
-                p.getAxis("bottom").setTicks(ticks)
+        def fresh(key: str) -> pg.PlotWidget:
+            """Empty one chart (only this one is repainted before the next step)."""
+            p = self.plots[key]
+            p.clear()
+            p.getAxis("bottom").setTicks(ticks)
+            return p
 
         def points_chart() -> None:
-            pts = self.plots["points"]
+            pts = fresh("points")
             _series(pts, x, [sp.points_pct for sp in points], pen=pg.mkPen(theme.target, width=2))
             for level, symbol in LEVEL_SYMBOLS.items():
                 sel = [i for i, sp in enumerate(points) if sp.level == level]
@@ -203,6 +205,7 @@ class ProgressPanel(QWidget):
             pts.setYRange(0, 105)
 
         def steps_chart() -> None:
+            fresh("steps")
             steps = sorted({k for sp in points for k in sp.step_success_pct})
             for i, step in enumerate(steps):
                 ys = [sp.step_success_pct.get(step, np.nan) for sp in points]
@@ -219,7 +222,7 @@ class ProgressPanel(QWidget):
             self.plots["steps"].setYRange(0, 105)
 
         def pitch_chart() -> None:
-            pitch = self.plots["pitch"]
+            pitch = fresh("pitch")
             _series(
                 pitch,
                 x,
@@ -240,7 +243,7 @@ class ProgressPanel(QWidget):
             )
 
         def taps_chart() -> None:
-            taps = self.plots["taps"]
+            taps = fresh("taps")
             for values, name, colour, symbol in (
                 ([sp.tap_asynchrony_ms for sp in points], "tap asynchrony (ms)", theme.trace, "o"),
                 ([10 * sp.fatigue_before for sp in points], "fatigue before × 10", theme.target, "t"),
@@ -256,7 +259,7 @@ class ProgressPanel(QWidget):
                     name=name,
                 )
 
-        return [axes, points_chart, steps_chart, pitch_chart, taps_chart]
+        return [points_chart, steps_chart, pitch_chart, taps_chart]
 
     # --- report ---------------------------------------------------------------------------------------
     def selected_session_id(self) -> int | None:

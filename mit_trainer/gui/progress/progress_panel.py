@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -85,11 +86,13 @@ class ProgressPanel(QWidget):
             "taps": _plot("Tap asynchrony and fatigue", "ms | fatigue × 10"),
         }
         grid = QGridLayout()
+        self.slots: list[QStackedWidget] = []  # each chart over a blank page of the same size
         for i, p in enumerate(self.plots.values()):
-            grid.addWidget(p, i // 2, i % 2)
-            policy = p.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)  # a chart not yet shown keeps its place
-            p.setSizePolicy(policy)
+            slot = QStackedWidget()
+            slot.addWidget(QWidget())
+            slot.addWidget(p)
+            self.slots.append(slot)
+            grid.addWidget(slot, i // 2, i % 2)
         top = QHBoxLayout()
         top.addWidget(QLabel("Patient"))
         top.addWidget(self.patient_box, 1)
@@ -119,11 +122,12 @@ class ProgressPanel(QWidget):
     def showEvent(self, event: Any) -> None:
         if self.patient_box.count() == 0:
             self.reload_patients()
-        # pyqtgraph paints its axes in Python (~25 ms a chart): the page appears at once and its charts
-        # one per event-loop turn, each in the place kept for it, so no single paint holds the GUI thread.
-        for p in self.plots.values():
-            p.hide()
-        self.reveal.run([p.show for p in self.plots.values()])
+        # pyqtgraph paints its axes in Python (20-50 ms a chart): the page appears at once and its charts
+        # one per event-loop turn. Each chart swaps in for a blank page of its slot, so the layout never
+        # changes and only that chart is painted (showing hidden charts relaid and repainted all four).
+        for slot in self.slots:
+            slot.setCurrentIndex(0)
+        self.reveal.run([lambda s=slot: s.setCurrentIndex(1) for slot in self.slots])
         super().showEvent(event)
 
     def reload_patients(self) -> None:

@@ -257,11 +257,19 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     engine.open(AudioSettings())
     audio = wiring.EngineAudio(engine)
     services, window = build(app, db=db, settings=GuiSettings(auto_lock_min=60.0), audio=audio)
-    # The virtual clock runs fast between attempts, but near real time while the patient is recorded, so the
-    # live trace shows what a patient would see (the live tracker is built for real time, not 8x).
+    # The virtual clock runs near real time while the patient is recorded, so the live trace shows what a
+    # patient would see (the live tracker is built for real time, not 8x); fast through the calibration's
+    # recordings; otherwise at real time: nothing waits for it, and a fast fake device would run its
+    # Python callbacks at 8x the rate of a sound card, loading the GUI thread more than a clinic would.
     recording_speed = 1.5 if offscreen else 1.0
     controller = services.controller
-    mic.start_clock(lambda: recording_speed if controller.is_recording() else mic.speed)
+
+    def speed() -> float:
+        if controller.is_recording():
+            return recording_speed
+        return mic.speed if services.calibration_recording() else 1.0
+
+    mic.start_clock(speed)
     window.resize(*SIZES[0])
     window.show()
     services.idle_lock.watch_window(window.windowHandle())

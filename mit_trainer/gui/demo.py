@@ -277,6 +277,9 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     from mit_trainer.gui.demo_script import demo_script
 
     monitor = StallMonitor(window)
+    # The first 250 ms after show() are the window appearing (its first layout and paint): a row of their own.
+    monitor.phase = "window appears"
+    QTimer.singleShot(250, lambda: setattr(monitor, "phase", "start"))
     monitor.start()
     runner = ScriptRunner(demo_script(services, window, mic, screenshot_dir, monitor))
     status: list[int] = []

@@ -79,6 +79,7 @@ def test_import_copies_valid_sets_and_refuses_broken_ones(qtbot: Any, tmp_path: 
     target = editor.import_file(outside)
     assert target == mine / "from-a-colleague.yaml" and target.read_bytes() == outside.read_bytes()
     assert editor.phrase_set is not None and editor.phrase_set.path == target
+    assert editor.messages.text().startswith("Imported as from-a-colleague.yaml.")
     assert editor.import_file(outside) == mine / "from-a-colleague-2.yaml"  # never overwrites
     broken = tmp_path / "broken.yaml"
     broken.write_text(
@@ -104,4 +105,9 @@ def test_sets_are_listed_when_shown_and_read_on_a_worker(qtbot: Any, tmp_path: P
     editor.reload_sets()
     editor.set_list.setCurrentRow(0)  # broken.yaml sorts first
     qtbot.waitUntil(lambda: "broken.yaml" in editor.messages.text(), timeout=10000)
+    outside = tmp_path.parent / f"{tmp_path.name}-colleague.yaml"
+    shutil.copy(shipped_phrases_dir() / "level2.yaml", outside)
+    target = editor.import_file(outside)  # opened on the worker; the note waits for it
+    qtbot.waitUntil(lambda: editor.phrase_set is not None and editor.phrase_set.path == target, timeout=10000)
+    assert editor.messages.text().startswith(f"Imported as {target.name}.")
     tasks.wait_idle()

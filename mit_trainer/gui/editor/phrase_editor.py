@@ -57,6 +57,7 @@ class PhraseEditor(QWidget):
         self._folders = folders
         self._tasks = tasks
         self._listed = False
+        self._note: tuple[Path | None, str] = (None, "")  # a message for when that set is open
         self.phrase_set: PhraseSet | None = None
         self.phrases: list[Phrase] = []
         self._loading = False
@@ -178,6 +179,10 @@ class PhraseEditor(QWidget):
             self.messages.setText("\n".join(str(i) for i in issues))
             return
         self.open_set(ps)
+        path, note = self._note
+        if note and ps.path is not None and path is not None and ps.path.resolve() == path.resolve():
+            self.messages.setText(note + "\n" + self.messages.text())
+            self._note = (None, "")
 
     def open_set(self, ps: PhraseSet) -> None:
         self.phrase_set = ps
@@ -327,11 +332,11 @@ class PhraseEditor(QWidget):
         if target is None:
             self.messages.setText("Not imported:\n" + "\n".join(problems))
             return None
+        # shown above the set's own messages once it is open (on a worker in the application)
+        extra = "\n" + "\n".join(problems) if problems else ""
+        self._note = (target, f"Imported as {target.name}.{extra}")
         self.reload_sets()
         self.set_list.setCurrentRow(self._paths.index(target))
-        self.messages.setText(
-            f"Imported as {target.name}." + ("\n" + "\n".join(problems) if problems else "")
-        )
         return target
 
     def _export(self) -> Path | None:

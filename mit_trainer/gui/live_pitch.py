@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from mit_trainer.gui.tasks import yield_cpu_to_gui
+
 POLL_MS = 10
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class _Worker(QObject):
 
     @Slot()
     def start(self) -> None:
+        yield_cpu_to_gui()
         self._timer = QTimer(self)
         self._timer.setObjectName("mit-live-pitch-poll")
         self._timer.setInterval(POLL_MS)

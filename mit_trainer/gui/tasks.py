@@ -8,7 +8,10 @@ exception is delivered to ``on_success`` / ``on_failure`` on the GUI thread thro
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,6 +19,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 T = TypeVar("T")
+WORKER_NICE = 10  # how much lower a worker thread's priority is than the GUI's (0-19)
 log = logging.getLogger(__name__)
 
 
@@ -23,6 +27,16 @@ class _Relay(QObject):
     """Lives on the GUI thread; receives the worker's result through a queued connection."""
 
     done = Signal(object)  # a list [result, exception]; never a bare None (PySide refcount bug)
+
+
+def yield_cpu_to_gui() -> None:
+    """Run the calling worker thread at a lower CPU priority than the GUI thread (Linux: per thread).
+
+    On a two-core workstation the analysis, the database and the live tracker are CPU-bound next to
+    the GUI thread; the kernel then gives the GUI thread the CPU first. Elsewhere this does nothing.
+    """
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not permitted: priorities stay equal
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
 
 
 class _Job(QRunnable):
@@ -33,6 +47,7 @@ class _Job(QRunnable):
         self._relay = relay
 
     def run(self) -> None:
+        yield_cpu_to_gui()
         try:
             result = self._fn()
         except BaseException as exc:  # delivered to on_failure on the GUI thread

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from mit_trainer.app.response_window import ResponseWindow
 from mit_trainer.gui.live_pitch import LivePitch
 from mit_trainer.gui.patient.model import Feedback, PatientScreenModel, Phase, TargetNote
 from mit_trainer.gui.ports import AudioPort, RecordingPort, SessionPort
@@ -25,10 +26,6 @@ from mit_trainer.gui.session_decisions import DecisionsMixin
 from mit_trainer.gui.tasks import TaskRunner
 
 CLOCK_MS = 33
-#: Stop automatically this long after the voice ends (when "stop on silence" is on).
-SILENCE_STOP_S = 1.5
-#: A response never runs longer than this after the model (a safety net, not a patient-facing timer).
-MAX_RESPONSE_S = 12.0
 log = logging.getLogger(__name__)
 
 
@@ -80,12 +77,15 @@ class SessionController(DecisionsMixin, QObject):
         self.recording: RecordingPort | None = None
         # demo and tests: the simulated patient prepares an answer (on the worker, just before the attempt)
         self.before_attempt: Callable[[Any, Any], None] | None = None
-        self.stop_on_silence = True
+        self.stop_on_silence = True  # end the recording once the patient has answered and is silent
+        self.start_on_voice = False  # the response's time limit counts from the patient's first voice
         self.cue_tone = False  # a soft tone mixed into the model's output where the patient's turn begins
         self.low_note_hz, self.interval_semitones = 150.0, 3.0
         self._model_end_s = 0.0
         self._response_from_s = 0.0
         self._model_reported = False
+        self._answer_from_s = 0.0  # voice from here on is the answer (0 when singing with the model)
+        self._first_voice_s: float | None = None
         self._last_voice_s: float | None = None
         self._busy = False
         self.live = LivePitch(self)
@@ -198,17 +198,32 @@ class SessionController(DecisionsMixin, QObject):
             phase=phase, notes=notes, lit_index=None, feedback=None,
             low_note_hz=self.low_note_hz, interval_semitones=self.interval_semitones,
         )  # fmt: skip
-        self._last_voice_s = None
+        self._answer_from_s = 0.0 if phase is Phase.TOGETHER else self._response_from_s
+        self._first_voice_s = self._last_voice_s = None
         if stream is not None:
             self.live.start(self.recording.read_new, stream)
         self._clock.start()
         self.recording_changed.emit(True)
         self.attempt_started.emit()
 
+    def _window(self) -> ResponseWindow:
+        return ResponseWindow(
+            response_from_s=self._answer_from_s,
+            model_end_s=self._model_end_s,
+            stop_on_silence=self.stop_on_silence,
+            start_on_voice=self.start_on_voice,
+        )
+
     def _on_frames(self, times_s: np.ndarray, f0_hz: np.ndarray) -> None:
         voiced = ~np.isnan(np.asarray(f0_hz, dtype=float))
-        if voiced.any():
-            self._last_voice_s = float(np.asarray(times_s)[voiced][-1])
+        if not voiced.any():
+            return
+        times = np.asarray(times_s, dtype=float)[voiced]
+        self._last_voice_s = float(times[-1])
+        if self._first_voice_s is None:
+            window = self._window()
+            answer = [t for t in times if window.counts_as_answer(float(t))]
+            self._first_voice_s = float(answer[0]) if answer else None
 
     def _tick(self) -> None:
         rec = self.recording
@@ -225,9 +240,7 @@ class SessionController(DecisionsMixin, QObject):
                 and self._patient.state.phase is not Phase.TOGETHER
             ):
                 self._patient.update(phase=Phase.YOUR_TURN, notes=self._with_guide(self._patient.state.notes))
-            if pos > self._response_from_s + MAX_RESPONSE_S or (
-                self.stop_on_silence and self._voice_done(pos)
-            ):
+            if self._window().over(pos, first_voice_s=self._first_voice_s, last_voice_s=self._last_voice_s):
                 self.stop_attempt()
 
     def _with_guide(self, notes: tuple[TargetNote, ...]) -> tuple[TargetNote, ...]:
@@ -260,14 +273,6 @@ class SessionController(DecisionsMixin, QObject):
                 )  # the pause before a delayed repetition
 
         self._run(session.model_played, done)  # type: ignore[attr-defined]
-
-    def _voice_done(self, pos_s: float) -> bool:
-        """The patient answered and has been silent for ``SILENCE_STOP_S``."""
-        last = self._last_voice_s
-        start = self._response_from_s if self._patient.state.phase is not Phase.TOGETHER else 0.0
-        if last is None or last < start - 0.5:
-            return False
-        return pos_s - max(last, self._model_end_s) > SILENCE_STOP_S
 
     def mark_tap(self) -> None:
         """A tap on the patient's pad, stamped on the audio clock by the engine."""

@@ -117,3 +117,14 @@ def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
     stored_taps = [t for a in attempts for t in a.taps]
     assert len(stored_taps) == len(taps_made) > 0
     assert all(0.0 <= t.t_s <= (a.duration_s or 99) for a in attempts for t in a.taps)
+
+
+def test_start_on_voice_is_a_therapist_setting_of_the_attempt(qtbot: Any, rig: Any) -> None:
+    """The checkbox reaches the controller's response window (the rule: tests/app/test_response_window)."""
+    panel, c = rig.window.pages["session"], rig.services.controller
+    assert not c.start_on_voice and panel.stop_on_silence.isChecked()
+    panel.start_on_voice.setChecked(True)
+    assert c.start_on_voice and c._window().start_on_voice
+    panel.stop_on_silence.setChecked(False)
+    assert not c._window().stop_on_silence
+    assert panel.start_on_voice.accessibleName()

@@ -85,11 +85,19 @@ class SessionPanel(QWidget):
         self.stop_on_silence.setAccessibleName("Stop automatically after the response")
         self.stop_on_silence.setChecked(True)
         self.stop_on_silence.toggled.connect(lambda on: setattr(self.c, "stop_on_silence", on))
+        self.start_on_voice = QCheckBox("Start on &voice: wait for the patient to begin")
+        self.start_on_voice.setAccessibleName("Start the response's time limit at the patient's first voice")
+        self.start_on_voice.setToolTip(
+            "The patient may take as long as needed to begin;"
+            " the recording is never cut off before the answer."
+        )
+        self.start_on_voice.toggled.connect(lambda on: setattr(self.c, "start_on_voice", on))
         attempt = QGroupBox("Attempt")
         al = QGridLayout(attempt)
         al.addWidget(play, 0, 0)
         al.addWidget(stop, 0, 1)
         al.addWidget(self.stop_on_silence, 1, 0, 1, 2)
+        al.addWidget(self.start_on_voice, 2, 0, 1, 2)
 
         score_box = QGroupBox("Your score (final)")
         sl = QGridLayout(score_box)

@@ -108,7 +108,7 @@ def part2(repeats: int = 6) -> None:
                 steps = (
                     [lambda t=theme: app.setStyleSheet(style_sheet(t))]
                     if where == "application"
-                    else theme_steps(app, theme, windows=services.themed_windows)
+                    else theme_steps(app, theme, widgets=services.themed_widgets)
                 )
                 t0 = time.perf_counter()
                 worst = 0.0

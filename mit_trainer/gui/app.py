@@ -71,7 +71,7 @@ class Services(QObject):
         self.idle_lock.watch_application(app)
         # Widgets that carry the theme's style sheet: the patient window, and the main window's pages and
         # bars (each its own restyle step), never the application (see gui.theme.theme_steps).
-        self.themed_windows: list[QWidget] = [self.patient_window]
+        self.themed_widgets: list[QWidget] = [self.patient_window]
         self.theme_work = StagedWork(self)
         self._shut = False
 
@@ -128,7 +128,7 @@ class Services(QObject):
         pw.lanes.set_point_size(40.0 * st.font_scale)
         self.controller.cue_tone = st.cue_tone
         self.idle_lock.set_timeout_s(st.auto_lock_min * 60.0)
-        steps = theme_steps(self.app, theme, windows=self.themed_windows, font_scale=st.font_scale)
+        steps = theme_steps(self.app, theme, widgets=self.themed_widgets, font_scale=st.font_scale)
         steps += [lambda: pw.apply_theme(theme), lambda: self.theme_changed.emit(theme)]
         if staged:
             self.theme_work.run(steps)
@@ -137,7 +137,7 @@ class Services(QObject):
 
     def add_themed(self, widget: QWidget) -> None:
         """Give ``widget`` (and its children and dialogs) the theme's style sheet now and on every change."""
-        self.themed_windows.append(widget)
+        self.themed_widgets.append(widget)
         widget.setStyleSheet(style_sheet(self.theme))
 
     def shutdown(self) -> None:
@@ -224,7 +224,6 @@ def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = Non
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.show()
-    services.idle_lock.watch_window(window.windowHandle())
     window.lock()
     status = app.exec()
     services.shutdown()

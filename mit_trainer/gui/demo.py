@@ -272,7 +272,6 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     mic.start_clock(speed)
     window.resize(*SIZES[0])
     window.show()
-    services.idle_lock.watch_window(window.windowHandle())
     window.lock()
     from mit_trainer.gui.demo_script import demo_script
 

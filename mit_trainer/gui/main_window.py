@@ -166,6 +166,10 @@ class MainWindow(QMainWindow):
         box.open()
         self.summary_box = box
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.s.idle_lock.watch_window(self.windowHandle())  # input here postpones the auto-lock
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.s.shutdown()
         event.accept()

@@ -168,17 +168,18 @@ def theme_steps(
     app: QApplication,
     theme: Theme,
     *,
-    windows: Sequence[QWidget],
+    widgets: Sequence[QWidget],
     font_scale: float = 1.0,
     base_pt: float = 10.0,
 ) -> list[Callable[[], None]]:
-    """The steps that apply a theme: palette and font scale, then the style sheet of each window.
+    """The steps that apply a theme: palette and font scale, then the style sheet of each of ``widgets``.
 
-    Each step is one restyle pass (tens of milliseconds with a few hundred widgets), so a theme change
-    can run one step per event-loop turn (:class:`~mit_trainer.gui.tasks.StagedWork`). The style sheet
-    goes on our own top-level windows, not on the application: Qt re-polishes every widget under a
-    changed sheet, and the application also owns pyqtgraph's hidden plot menus (about half of all
-    widgets, never shown: their menus are disabled). A step that would change nothing does nothing.
+    ``widgets`` are the patient window and the main window's pages and bars: Qt re-polishes everything
+    under a changed sheet, so one sheet per page makes each step one page's restyle (10-20 ms), and a
+    theme change can run one step per event-loop turn (:class:`~mit_trainer.gui.tasks.StagedWork`).
+    The sheet is never set on the application, which also owns pyqtgraph's hidden plot menus (about
+    half of all widgets, never shown: their menus are disabled). A step that would change nothing
+    does nothing.
     """
 
     def palette_and_font() -> None:
@@ -193,11 +194,11 @@ def theme_steps(
 
     sheet = style_sheet(theme)
 
-    def sheet_on(window: QWidget) -> Callable[[], None]:
+    def sheet_on(widget: QWidget) -> Callable[[], None]:
         def step() -> None:
-            if window.styleSheet() != sheet:
-                window.setStyleSheet(sheet)
+            if widget.styleSheet() != sheet:
+                widget.setStyleSheet(sheet)
 
         return step
 
-    return [palette_and_font, *(sheet_on(w) for w in windows)]
+    return [palette_and_font, *(sheet_on(w) for w in widgets)]

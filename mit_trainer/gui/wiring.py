@@ -32,6 +32,13 @@ def prewarm() -> None:
             importlib.import_module(name)
         except ImportError as exc:  # reported when the feature is used, not here
             log.warning("prewarm: %s", exc)
+    try:  # the trackers' onnxruntime sessions: building one holds the GIL for tens of ms
+        from mit_trainer.analysis.pitch import DEFAULT_TRACKER, LIVE_TRACKER, warm_up
+
+        for tracker in dict.fromkeys((DEFAULT_TRACKER, LIVE_TRACKER)):
+            warm_up(tracker)
+    except Exception as exc:  # a missing model is reported when an attempt is analysed
+        log.warning("prewarm: cannot build the pitch trackers: %s", exc)
 
 
 def open_store(db: str | None) -> Any:
@@ -93,16 +100,16 @@ def protocol_ids() -> list[str]:
 
 def live_stream(sample_rate_hz: int) -> Any:
     """A streaming pitch tracker for the live trace (the project's chosen live tracker)."""
-    from mit_trainer.analysis.pitch import LIVE_TRACKER, get_tracker
+    from mit_trainer.analysis.pitch import LIVE_TRACKER, shared_tracker
 
-    return get_tracker(LIVE_TRACKER).stream(sample_rate_hz=sample_rate_hz)
+    return shared_tracker(LIVE_TRACKER).stream(sample_rate_hz=sample_rate_hz)
 
 
 def track_pitch(samples: Any, *, sample_rate_hz: int) -> Any:
     """Batch pitch of a calibration recording (the default scoring tracker)."""
-    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, get_tracker
+    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, shared_tracker
 
-    return get_tracker(DEFAULT_TRACKER).track(samples, sample_rate_hz=sample_rate_hz)
+    return shared_tracker(DEFAULT_TRACKER).track(samples, sample_rate_hz=sample_rate_hz)
 
 
 class EngineRecording:

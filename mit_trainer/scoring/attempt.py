@@ -36,9 +36,9 @@ class TimedSyllable(Protocol):
 def _resolve_tracker(tracker: str | Tracker | None) -> Tracker:
     if tracker is not None and not isinstance(tracker, str):
         return tracker
-    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, get_tracker
+    from mit_trainer.analysis.pitch import DEFAULT_TRACKER, shared_tracker
 
-    return get_tracker(tracker or DEFAULT_TRACKER)
+    return shared_tracker(tracker or DEFAULT_TRACKER)
 
 
 def _mono_float(samples: npt.ArrayLike) -> np.ndarray:

@@ -204,3 +204,43 @@ def test_stream_edge_cases(trackers: dict[str, PitchTracker], name: str) -> None
     assert not any(p.voiced.any() for p in got)
     with pytest.raises(RuntimeError):
         stream.push(np.zeros(10))
+
+
+def test_shared_trackers_build_their_sessions_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building an onnxruntime session holds the GIL for tens of ms: each process builds one per tracker."""
+    from mit_trainer.analysis.pitch import shared_tracker, warm_up
+    from mit_trainer.core.records import Phrase
+    from mit_trainer.scoring.attempt import analyze_attempt
+
+    warm_up("swiftf0")
+    warm_up("crepe-tiny")
+    swift = shared_tracker("swiftf0")
+    assert swift is shared_tracker("swiftf0") and swift is not get_tracker("swiftf0")
+    detector = swift.detector()  # type: ignore[attr-defined]
+    crepe = shared_tracker("crepe-tiny")
+    streams = [crepe.stream(sample_rate_hz=44100) for _ in range(2)]
+    assert streams[0]._t is streams[1]._t  # type: ignore[attr-defined]  # one single-threaded session
+    session = streams[0]._t.session()  # type: ignore[attr-defined]
+    phrase = Phrase(
+        id="p", text="wa ter", level=1, syllables=("wa", "ter"), pattern=("H", "L"), beats=(1.0, 1.0)
+    )
+    voice = sung_voice(step_f0(200.0, 3.0, duration_s=1.5, sample_rate_hz=SR), sample_rate_hz=SR)
+    import onnxruntime
+
+    built: list[object] = []
+    real = onnxruntime.InferenceSession
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", counting)
+    result = analyze_attempt(voice, sample_rate_hz=SR, phrase=phrase)
+    live = crepe.stream(sample_rate_hz=16000)
+    live.push(voice[:8000])
+    assert built == []  # neither the analysis nor a new live stream built a session
+    assert result.pitch.tracker == "swiftf0"
+    assert swift.detector() is detector  # type: ignore[attr-defined]  # the analysis reused the session
+    assert live._t.session() is session  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="unknown pitch tracker"):
+        shared_tracker("nope")

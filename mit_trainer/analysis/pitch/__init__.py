@@ -6,6 +6,7 @@ pitch display (streaming, low look-ahead). Both were chosen by measurement (``be
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from mit_trainer.analysis.pitch.base import (
@@ -60,6 +61,40 @@ def get_tracker(name: str, **options: Any) -> PitchTracker:
     raise ValueError(f"unknown pitch tracker {name!r}; choose one of: {', '.join(TRACKER_NAMES)}")
 
 
+_shared: dict[str, PitchTracker] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_tracker(name: str) -> PitchTracker:
+    """The process's one tracker of ``name`` with default options, built on first use and then reused.
+
+    Building a tracker's onnxruntime session takes tens of milliseconds and holds the GIL throughout
+    (it would stall the GUI thread once per attempt); running a built session is thread-safe and
+    releases the GIL. Raises ValueError for an unknown name.
+    """
+    with _shared_lock:
+        tracker = _shared.get(name)
+        if tracker is None:
+            tracker = _shared[name] = get_tracker(name)
+        return tracker
+
+
+def warm_up(name: str) -> None:
+    """Build the shared tracker's sessions ahead of the first attempt (start-up, on a worker thread).
+
+    Runs half a second of a 220 Hz tone through the batch path and through a stream.
+    """
+    import numpy as np
+
+    t = np.arange(ANALYSIS_RATE_HZ // 2) / ANALYSIS_RATE_HZ
+    tone = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
+    tracker = shared_tracker(name)
+    tracker.track(tone, sample_rate_hz=ANALYSIS_RATE_HZ)
+    stream = tracker.stream(sample_rate_hz=ANALYSIS_RATE_HZ)
+    stream.push(tone)
+    stream.flush()
+
+
 __all__ = [
     "ANALYSIS_RATE_HZ",
     "DEFAULT_TRACKER",
@@ -69,4 +104,6 @@ __all__ = [
     "PitchTracker",
     "VoicingSettings",
     "get_tracker",
+    "shared_tracker",
+    "warm_up",
 ]

@@ -104,14 +104,19 @@ class CrepeTracker(FrameTracker):
         self.gate = gate
         self.optimize = optimize
         self._session: ort.InferenceSession | None = None
+        self._stream_twin: CrepeTracker | None = None
         _, pkg_version = weights_path(model)
         self.version = f"{pkg_version}+onnx-g{GRAPH_VERSION}" + ("+viterbi" if viterbi else "")
 
     def stream(self, *, sample_rate_hz: int) -> FrameStream:
         """A stream runs a few frames per call, where one intra-op thread has lower latency than two
-        (thread wake-ups cost more than they save); it gets its own single-threaded session."""
-        twin = copy.copy(self)
-        twin.threads, twin._session = 1, None
+        (thread wake-ups cost more than they save); the tracker's streams share one single-threaded
+        session (built with the first stream: running a session is thread-safe)."""
+        twin = self._stream_twin
+        if twin is None:
+            twin = copy.copy(self)
+            twin.threads, twin._session, twin._stream_twin = 1, None, None
+            self._stream_twin = twin
         return FrameStream(twin, sample_rate_hz=sample_rate_hz)
 
     def session(self) -> ort.InferenceSession:

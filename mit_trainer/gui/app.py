@@ -212,6 +212,22 @@ def settle_heap() -> None:
     gc.enable()
 
 
+def prepare_to_show(app: QApplication, window: QWidget) -> None:
+    """Polish and lay out ``window`` and handle what building it posted, before it is first shown.
+
+    Building the pages posts hundreds of events (a polish and a layout request per widget, pyqtgraph's
+    queued calls); the first event-loop turn after ``show()`` would handle all of them at once, with
+    the window on screen and not responding (100-150 ms here). Done before, the window is not yet
+    visible and ``show()`` plus the first paint take one short turn.
+    """
+    window.ensurePolished()
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()
+    for _ in range(2):  # handling the first batch posts a few more
+        app.sendPostedEvents()
+
+
 def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:
     app = QApplication.instance() or QApplication([])
     # Hand the GIL to the GUI thread more often than every 5 ms while workers analyse audio.
@@ -223,8 +239,9 @@ def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = Non
         return run_demo(app, db=db, screenshot_dir=screenshot_dir)
     services, window = build(app, db=db)
     window.resize(1280, 800)
-    window.show()
     window.lock()
+    prepare_to_show(app, window)
+    window.show()
     status = app.exec()
     services.shutdown()
     return int(status)

@@ -114,7 +114,12 @@ class DemoMicrophone:
 
 
 class ScriptRunner(QObject):
-    """Runs a generator of conditions: each ``yield cond`` waits (on a timer, never sleeping) until true."""
+    """Runs a generator of conditions: each ``yield cond`` waits (on a timer, never sleeping) until true.
+
+    At most one step per timer tick, even when the next condition is already true: a step is what a
+    user does between two looks at the screen (a click, a key), and no user acts twice in one event-loop
+    turn. Chaining ready steps in one turn would charge the GUI thread with several interactions at once.
+    """
 
     finished = Signal(int)
 
@@ -137,7 +142,7 @@ class ScriptRunner(QObject):
 
     def _poll(self) -> None:
         try:
-            while self._cond is None or self._cond():
+            if self._cond is None or self._cond():
                 self._cond = next(self._script)
                 log.info("demo step at line %s after %.1f s", self._where(), time.monotonic() - self._since)
                 self._since = time.monotonic()
@@ -241,7 +246,7 @@ def shoot(widget: QWidget, folder: Path | None, name: str, monitor: StallMonitor
 
 
 def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) -> int:
-    from mit_trainer.gui.app import build
+    from mit_trainer.gui.app import build, prepare_to_show
 
     offscreen = screenshot_dir is not None
     tmp = None
@@ -271,15 +276,16 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
 
     mic.start_clock(speed)
     window.resize(*SIZES[0])
-    window.show()
     window.lock()
+    prepare_to_show(app, window)
     from mit_trainer.gui.demo_script import demo_script
 
     monitor = StallMonitor(window)
-    # The first 250 ms after show() are the window appearing (its first layout and paint): a row of their own.
+    # From show() on (show itself included), 250 ms of the window appearing: a row of their own.
     monitor.phase = "window appears"
     QTimer.singleShot(250, lambda: setattr(monitor, "phase", "start"))
     monitor.start()
+    window.show()
     runner = ScriptRunner(demo_script(services, window, mic, screenshot_dir, monitor))
     status: list[int] = []
 

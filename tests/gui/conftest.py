@@ -49,9 +49,9 @@ class Rig:
         self.services.patient_window.close()
 
 
-@pytest.fixture
-def rig(qtbot: Any, tmp_path: Path) -> Iterator[Rig]:
-    """The whole trainer on a temporary database and the fake audio device (virtual clock, 8x speed)."""
+def make_rig(tmp_path: Path) -> Rig:
+    """The whole trainer on a temporary database and the fake audio device (virtual clock, 8x speed),
+    built but not shown."""
     from mit_trainer.audio.devices import AudioSettings
     from mit_trainer.audio.engine import AudioEngine
     from mit_trainer.gui import wiring
@@ -72,8 +72,23 @@ def rig(qtbot: Any, tmp_path: Path) -> Iterator[Rig]:
     pump.timeout.connect(lambda: mic.pace(mic.speed))
     pump.start()
     window.resize(1280, 800)
-    window.show()
-    qtbot.waitUntil(lambda: services.store is not None, timeout=30000)
-    r = Rig(services, window, mic, pump)
+    return Rig(services, window, mic, pump)
+
+
+@pytest.fixture
+def unshown_rig() -> Any:
+    """:func:`make_rig` itself, for tests of how the window is first shown."""
+    return make_rig
+
+
+@pytest.fixture
+def rig(qtbot: Any, tmp_path: Path) -> Iterator[Rig]:
+    """The whole trainer (see :func:`make_rig`), shown as the app shows it, its store open."""
+    from mit_trainer.gui.app import prepare_to_show
+
+    r = make_rig(tmp_path)
+    prepare_to_show(QApplication.instance(), r.window)
+    r.window.show()
+    qtbot.waitUntil(lambda: r.services.store is not None, timeout=30000)
     yield r
     r.close()

@@ -48,3 +48,26 @@ def test_screenshot_command_saves_every_surface_at_both_sizes(tmp_path: Path) ->
     assert (out / "session-report.pdf").read_bytes()[:5] == b"%PDF-"
     # No database or recordings were left in the user's data folder: the demo uses a temporary one.
     assert not (Path(env["MIT_TRAINER_HOME"]) / "mit-trainer.sqlite3").exists()
+
+
+def test_demo_script_takes_one_step_per_tick(qtbot: object) -> None:
+    """A step is one user action: steps whose conditions already hold still wait for the next tick."""
+    from mit_trainer.gui.demo import ScriptRunner
+
+    done: list[str] = []
+
+    def script():  # type: ignore[no-untyped-def]
+        for name in ("click", "type", "save"):
+            done.append(name)
+            yield lambda: True
+
+    runner = ScriptRunner(script())
+    finished: list[int] = []
+    runner.finished.connect(finished.append)
+    runner._poll()
+    assert done == ["click"]
+    runner._poll()
+    assert done == ["click", "type"]
+    runner.start()
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)  # type: ignore[attr-defined]
+    assert done == ["click", "type", "save"] and finished == [0]

@@ -1,0 +1,59 @@
+"""The main window appears in one short event-loop turn: what building it posted is handled before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from mit_trainer.gui.app import prepare_to_show
+
+_POLISHED = Qt.WidgetAttribute.WA_WState_Polished
+DEFERRED = (QEvent.Type.PolishRequest, QEvent.Type.LayoutRequest, QEvent.Type.MetaCall)
+
+
+class _Count(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() in DEFERRED:
+            self.n += 1
+        return False
+
+
+def _deferred_events_after_show(
+    qtbot: Any, make_rig: Any, tmp_path: Path, *, prepared: bool
+) -> tuple[int, list[QWidget]]:
+    app = QApplication.instance()
+    r = make_rig(tmp_path)
+    try:
+        if prepared:
+            prepare_to_show(app, r.window)
+        unpolished = [w for w in r.window.findChildren(QWidget) if not w.testAttribute(_POLISHED)]
+        count = _Count()
+        app.installEventFilter(count)
+        try:
+            r.window.show()
+            app.processEvents()  # the first turn after show()
+        finally:
+            app.removeEventFilter(count)
+        qtbot.waitUntil(lambda: r.services.store is not None, timeout=30000)
+        return count.n, unpolished
+    finally:
+        r.close()
+
+
+def test_first_turn_after_show_handles_only_a_few_deferred_events(
+    qtbot: Any, unshown_rig: Any, tmp_path: Path
+) -> None:
+    shown_raw, _ = _deferred_events_after_show(qtbot, unshown_rig, tmp_path / "raw", prepared=False)
+    shown_prepared, unpolished = _deferred_events_after_show(
+        qtbot, unshown_rig, tmp_path / "prepared", prepared=True
+    )
+    assert unpolished == []  # every widget, on every page and hidden ones too, was polished before show
+    assert shown_raw > 300  # what building the pages posts: polish and layout requests, queued calls
+    assert shown_prepared < 30, shown_prepared

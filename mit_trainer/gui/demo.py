@@ -193,14 +193,20 @@ class StallMonitor(QObject):
 
     @contextmanager
     def excluding(self) -> Iterator[None]:
-        """Leave out the time spent inside (ticks that fire inside, e.g. from processEvents, too)."""
-        before = time.perf_counter() - self._last  # the gap so far, before the excluded work
+        """Leave out the time spent inside (ticks that fire inside, e.g. from processEvents, too).
+
+        The gap so far (the work before the screenshot) is recorded as a gap of its own, and a new one
+        starts after: without the screenshot the event loop would have turned between the two.
+        """
+        if not self._excluding and self._timer.isActive():
+            now = time.perf_counter()
+            self.ticks.append((self.phase, now - self._last))
         self._excluding = True
         try:
             yield
         finally:
             self._excluding = False
-            self._last = time.perf_counter() - before
+            self._last = time.perf_counter()
 
     def _tick(self) -> None:
         if self._excluding:

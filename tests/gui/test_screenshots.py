@@ -71,3 +71,25 @@ def test_demo_script_takes_one_step_per_tick(qtbot: object) -> None:
     runner.start()
     qtbot.waitUntil(lambda: bool(finished), timeout=5000)  # type: ignore[attr-defined]
     assert done == ["click", "type", "save"] and finished == [0]
+
+
+def test_stall_monitor_leaves_screenshots_out(qtbot: object, monkeypatch: object) -> None:
+    """Work before a screenshot and work after it are two gaps; the screenshot itself is neither."""
+    from mit_trainer.gui import demo
+
+    clock = [100.0]
+    monkeypatch.setattr(demo.time, "perf_counter", lambda: clock[0])  # type: ignore[attr-defined]
+    m = demo.StallMonitor()
+    m.start()
+    try:
+        m.phase = "editor"
+        clock[0] += 0.030  # an action: 30 ms
+        with m.excluding():
+            clock[0] += 0.700  # the screenshot
+            m._tick()  # a tick inside (processEvents in the shot) is not a gap
+        clock[0] += 0.020  # the next action
+        m._tick()
+    finally:
+        m.stop()
+    assert [(p, round(g * 1000)) for p, g in m.ticks] == [("editor", 30), ("editor", 20)]
+    assert round(m.table()[-1][4]) == 30  # the longest gap, ms

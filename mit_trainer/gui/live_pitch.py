@@ -33,8 +33,8 @@ class _Worker(QObject):
 
     def __init__(self, read_new: Callable[[], np.ndarray], stream: PitchStream, time_offset_s: float) -> None:
         super().__init__()
-        self._read_new = read_new
-        self._stream = stream
+        self._read_new: Callable[[], np.ndarray] | None = read_new
+        self._stream: PitchStream | None = stream
         self._offset = time_offset_s
         self._timer: QTimer | None = None
 
@@ -49,13 +49,19 @@ class _Worker(QObject):
 
     @Slot()
     def stop(self) -> None:
+        """Stop polling and let go of the stream and the recording (their native resamplers and buffers
+        are freed now, not whenever the worker object is collected)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer.deleteLater()
             self._timer = None
+        self._stream = None
+        self._read_new = None
 
     @Slot()
     def poll(self) -> None:
+        if self._stream is None or self._read_new is None:
+            return  # stopped; a poll was already queued
         try:
             block = self._read_new()
             if block is None or len(block) == 0:

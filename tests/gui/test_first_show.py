@@ -57,3 +57,40 @@ def test_first_turn_after_show_handles_only_a_few_deferred_events(
     assert unpolished == []  # every widget, on every page and hidden ones too, was polished before show
     assert shown_raw > 300  # what building the pages posts: polish and layout requests, queued calls
     assert shown_prepared < 30, shown_prepared
+
+
+class _Painted(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def paintEvent(self, event: Any) -> None:
+        self.paints += 1
+
+
+def test_start_up_work_waits_for_the_first_paint(qtbot: Any) -> None:
+    from mit_trainer.gui.app import AfterFirstPaint
+
+    w = _Painted()
+    qtbot.addWidget(w)
+    ran: list[int] = []
+    gate = AfterFirstPaint(w, lambda: ran.append(w.paints), fallback_ms=60_000)
+    QApplication.processEvents()
+    assert ran == [] and not gate.done()  # built, not shown: nothing yet
+    w.show()
+    qtbot.waitUntil(gate.done, timeout=5000)
+    assert ran == [1]  # after the window painted once
+    w.update()
+    qtbot.wait(50)
+    assert ran == [1]  # and only once
+
+
+def test_start_up_work_runs_anyway_if_the_window_is_never_shown(qtbot: Any) -> None:
+    from mit_trainer.gui.app import AfterFirstPaint
+
+    w = _Painted()
+    qtbot.addWidget(w)
+    ran: list[int] = []
+    gate = AfterFirstPaint(w, lambda: ran.append(w.paints), fallback_ms=30)
+    qtbot.waitUntil(gate.done, timeout=5000)
+    assert ran == [0]

@@ -92,6 +92,11 @@ def part2(repeats: int = 6) -> None:
     window.resize(1280, 800)
     window.show()
     services.patient_window.show()
+    deadline = time.perf_counter() + 60  # start-up work (database, imports) finished: the change alone
+    while (services.store is None or services.tasks.busy()) and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    services.tasks.wait_idle()
     for name in window.pages:
         window.show_page(name)
         app.processEvents()

@@ -141,6 +141,10 @@ class StagedWork(QObject):
     def pending(self) -> bool:
         return bool(self._steps)
 
+    def remaining(self) -> list[Callable[[], None]]:
+        """The steps not yet run (to run other steps before them: ``run([*first, *remaining()])``)."""
+        return list(self._steps)
+
     def _next(self) -> None:
         if not self._steps:
             return

@@ -95,9 +95,47 @@ def test_progress_panel_draws_known_values_and_writes_the_report(
     taps = {c.name(): list(c.getData()[1]) for c in panel.plots["taps"].getPlotItem().listDataItems()}
     assert taps["tap asynchrony (ms)"] == pytest.approx([50.0, 30.0])
     assert taps["fatigue after × 10"] == pytest.approx([70.0, 40.0])
+    qtbot.wait(50)  # laid out
+    for plot in panel.plots.values():  # every legend sits under its chart's data, never over it
+        item = plot.getPlotItem()
+        names = [label.text for _sample, label in item.legend.items]
+        assert names == [c.name() for c in item.listDataItems() if c.name()]
+        assert item.legend.sceneBoundingRect().top() >= item.vb.sceneBoundingRect().bottom()
+    assert "tap asynchrony (ms)" in [
+        label.text for _s, label in panel.plots["taps"].getPlotItem().legend.items
+    ]
     written: list[Path] = []
     panel.write_report(panel.selected_session_id(), tmp_path / "report.pdf", written.append)
     assert panel.report_work.pending()  # the charts are grabbed one per turn, not all at once
     qtbot.waitUntil(lambda: bool(written), timeout=20000)
     data = written[0].read_bytes()
     assert data[:5] == b"%PDF-" and data.count(b"/Subtype /Image") >= len(panel.plots)
+
+
+def test_quick_repeated_loads_read_twice_and_draw_once(
+    qtbot: Any, rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Choosing a patient, showing the page and "Refresh" in quick succession: the reads' Python work
+    competes with the GUI thread, so requests during a read fold into one more read, drawn once."""
+    from mit_trainer.gui.progress import progress_panel
+
+    store, window = rig.services.store, rig.window
+    _two_sessions(store)
+    panel = window.pages["progress"]
+    panel.reload_patients()
+    qtbot.waitUntil(lambda: len(panel.points) == 2 and not panel.charts_pending(), timeout=15000)
+    reads: list[int] = []
+    drawn: list[int] = []
+    real_series, real_show = progress_panel.progress_series, panel.show_points
+
+    def counted_series(store: Any, pid: int) -> Any:
+        reads.append(pid)
+        return real_series(store, pid)
+
+    monkeypatch.setattr(progress_panel, "progress_series", counted_series)
+    monkeypatch.setattr(panel, "show_points", lambda pts: (drawn.append(len(pts)), real_show(pts)))
+    for _ in range(3):
+        panel.load()
+    qtbot.waitUntil(lambda: len(drawn) == 1 and not panel._loading, timeout=15000)
+    qtbot.wait(100)
+    assert len(reads) == 2 and drawn == [2]

@@ -50,7 +50,10 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     p.hideButtons()
     p.setLabel("left", left)
     p.setLabel("bottom", "session")
-    p.addLegend(offset=(10, 10))
+    # The legend is a row under the chart, not a box over it: over the data it hid points and lines.
+    legend = pg.LegendItem(colCount=2)  # no offset: laid out in the plot's grid, not anchored on the data
+    p.plotItem.layout.addItem(legend, 5, 1)
+    p.plotItem.legend = legend  # series plotted with a name get their entry there
     p.setMinimumHeight(180)
     p.setAccessibleName(title)
     return p
@@ -62,9 +65,11 @@ class ProgressPanel(QWidget):
         self.setAccessibleName("Progress")
         self.s = services
         self.points: list[SessionPoint] = []
-        self.drawing = StagedWork(self)  # the charts, one per event-loop turn
+        self._loading = self._load_again = False  # a read of the sessions is running / wanted after it
+        # The charts appear and are drawn one step per event-loop turn (a chart, or a series); one list
+        # of steps, so two charts never change in the same turn.
+        self.drawing = StagedWork(self)
         self.report_work = StagedWork(self)  # the report's chart images, one per turn
-        self.reveal = StagedWork(self)  # the charts appear one per turn when the page is shown
         self.patient_box = QComboBox()
         self.patient_box.setAccessibleName("Patient")
         self.patient_box.currentIndexChanged.connect(lambda _i: self.load())
@@ -127,8 +132,12 @@ class ProgressPanel(QWidget):
         # changes and only that chart is painted (showing hidden charts relaid and repainted all four).
         for slot in self.slots:
             slot.setCurrentIndex(0)
-        self.reveal.run([lambda s=slot: s.setCurrentIndex(1) for slot in self.slots])
+        self.drawing.run([*self._reveal_steps(), *self.drawing.remaining()])
         super().showEvent(event)
+
+    def _reveal_steps(self) -> list[Any]:
+        """One step per chart still behind its blank page."""
+        return [lambda s=slot: s.setCurrentIndex(1) for slot in self.slots if slot.currentIndex() == 0]
 
     def reload_patients(self) -> None:
         store = self.s.store
@@ -149,14 +158,37 @@ class ProgressPanel(QWidget):
         self.s.tasks.run_in_background(store.list_patients, fill)
 
     def load(self) -> None:
+        """Read the chosen patient's sessions on the database worker and draw them.
+
+        Requests while a read is running are folded into one more read when it returns (a patient
+        chosen, the page shown and "Refresh" in quick succession read once or twice, not three times,
+        and a stale result is never drawn): the reads' Python work competes with the GUI thread.
+        """
         pid, store = self.patient_box.currentData(), self.s.store
         if pid is None or store is None:
             return
-        self.s.tasks.run_in_background(
-            lambda: progress_series(store, pid),
-            self.show_points,
-            lambda e: self.info.setText(f"Cannot load the progress of this patient: {e}"),
-        )
+        if self._loading:
+            self._load_again = True
+            return
+        self._loading, self._load_again = True, False
+
+        def settle() -> bool:
+            """The read is over; True when another was asked for meanwhile (and is now started)."""
+            self._loading = False
+            if self._load_again:
+                self.load()
+                return True
+            return False
+
+        def done(points: list[SessionPoint]) -> None:
+            if not settle():
+                self.show_points(points)
+
+        def failed(exc: BaseException) -> None:
+            if not settle():
+                self.info.setText(f"Cannot load the progress of this patient: {exc}")
+
+        self.s.tasks.run_in_background(lambda: progress_series(store, pid), done, failed)
 
     # --- drawing --------------------------------------------------------------------------------------
     def show_points(self, points: list[SessionPoint]) -> None:
@@ -170,11 +202,11 @@ class ProgressPanel(QWidget):
         if points:
             self.sessions.setCurrentRow(len(points) - 1)
         self.info.setText("" if points else "No sessions yet for this patient.")
-        self.drawing.run(self._chart_steps(points))
+        self.drawing.run([*self._reveal_steps(), *self._chart_steps(points)])
 
     def charts_pending(self) -> bool:
         """Charts are still being drawn or shown (one per event-loop turn)."""
-        return self.drawing.pending() or self.reveal.pending()
+        return self.drawing.pending()
 
     def _chart_steps(self, points: list[SessionPoint]) -> list[Any]:
         """One step per series: pyqtgraph builds a series with symbols and its legend entry in 5-20 ms,
@@ -184,15 +216,32 @@ class ProgressPanel(QWidget):
         theme = self.s.theme
         steps: list[Any] = []
 
-        def fresh(key: str, y_range: tuple[float, float] | None = None, line_y: float | None = None) -> None:
+        x_range = (float(x.min()) - 0.25, float(x.max()) + 0.25) if x.size else (0.0, 1.0)
+
+        def fresh(
+            key: str,
+            y_range: tuple[float, float] | None = None,
+            line_y: float | None = None,
+            values: list[list[float]] = (),  # type: ignore[assignment]
+        ) -> None:
+            """Clear the chart and fix its ranges for all its series (``y_range`` or from ``values``):
+            adding a series then never changes the axes, which pyqtgraph would relayout and repaint."""
+            if y_range is None:
+                ys = np.asarray([v for vs in values for v in vs], dtype=float)
+                ys = ys[np.isfinite(ys)]
+                lo, hi = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
+                pad = max(0.08 * (hi - lo), 1.0)
+                y_range = (lo - pad, hi + pad)
+            yr = y_range
+
             def step() -> None:
                 p = self.plots[key]
                 p.clear()
+                p.disableAutoRange()
                 p.getAxis("bottom").setTicks(ticks)
                 if line_y is not None:
                     p.addLine(y=line_y, pen=pg.mkPen(theme.muted_text, style=Qt.PenStyle.DashLine))
-                if y_range is not None:
-                    p.setYRange(*y_range)
+                p.setRange(xRange=x_range, yRange=yr, padding=0.0)
 
             steps.append(step)
 
@@ -243,7 +292,7 @@ class ProgressPanel(QWidget):
                 ),
             ),
         ):
-            fresh(key)
+            fresh(key, values=[values for values, *_ in lines])
             for values, name, colour, symbol in lines:
                 pen = pg.mkPen(colour, width=2)
                 series(key, x, values, pen=pen, symbol=symbol, symbolBrush=colour, name=name)

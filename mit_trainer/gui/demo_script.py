@@ -103,14 +103,21 @@ def demo_script(
             return
         unison = c.session.is_unison()
         mode = step.analysis_mode.value if step.analysis_mode is not None else "sung"
-        resp = sim.respond(
-            view.phrase, session_index=PATIENT_INDEX, mode=mode, sample_rate_hz=RATE_HZ, stimulus=stimulus,
-            unison=unison, tempo_bpm=60.0, interval_semitones=c.interval_semitones,
-        )  # fmt: skip
         after = 0.0 if unison or stimulus is None else stimulus.duration_s + step.delay_s
-        mic.say(resp.samples, after_s=after)
-        taps.extend(sorted(after + t for t in resp.taps_s))
-        truth[:] = [resp.truth]
+        phrase, interval = view.phrase, c.interval_semitones
+
+        def respond() -> Any:
+            """The patient's voice is made on the fake device's clock thread (15-40 ms of synthesis): a
+            real patient's voice costs the trainer's GUI thread nothing."""
+            resp = sim.respond(
+                phrase, session_index=PATIENT_INDEX, mode=mode, sample_rate_hz=RATE_HZ, stimulus=stimulus,
+                unison=unison, tempo_bpm=60.0, interval_semitones=interval,
+            )  # fmt: skip
+            taps[:] = sorted(after + t for t in resp.taps_s)
+            truth[:] = [resp.truth]
+            return resp.samples
+
+        mic.say_later(respond, after_s=after)
 
     c.before_attempt = answer
     panel = window.pages["session"]

@@ -28,6 +28,7 @@ HEADROOM_SEMITONES = 4.0  # shown below the low lane and above the high lane
 TAIL_S = 2.5  # time shown after the last target note (the patient's response may run late)
 TARGET_PEN_PX = 14.0
 TRACE_PEN_PX = 5.0
+NOTE_GAP_S = 0.08  # space between two target notes in a row on the same lane
 Y_TITLE = "semitones above your low note"
 X_TITLE = "time (s)"
 
@@ -183,7 +184,8 @@ class PitchTrace(QWidget):
         target.setCapStyle(Qt.PenCapStyle.FlatCap)
         p.setPen(target)
         for onset, offset, y in self._notes:
-            p.drawLine(QPointF(onset, y), QPointF(offset, y))
+            inset = min(NOTE_GAP_S / 2, (offset - onset) / 4)  # neighbouring notes stay two bars
+            p.drawLine(QPointF(onset + inset, y), QPointF(offset - inset, y))
         trace = QPen(QColor(th.trace), TRACE_PEN_PX)
         trace.setCosmetic(True)
         trace.setCapStyle(Qt.PenCapStyle.RoundCap)

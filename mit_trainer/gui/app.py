@@ -250,18 +250,19 @@ def settle_heap() -> None:
     gc.enable()
 
 
-def prepare_to_show(app: QApplication, window: QWidget) -> None:
-    """Polish and lay out ``window`` and handle what building it posted, before it is first shown.
+def prepare_to_show(app: QApplication, *windows: QWidget) -> None:
+    """Polish and lay out ``windows`` and handle what building them posted, before they are first shown.
 
     Building the pages posts hundreds of events (a polish and a layout request per widget, pyqtgraph's
     queued calls); the first event-loop turn after ``show()`` would handle all of them at once, with
     the window on screen and not responding (100-150 ms here). Done before, the window is not yet
     visible and ``show()`` plus the first paint take one short turn.
     """
-    window.ensurePolished()
-    layout = window.layout()
-    if layout is not None:
-        layout.activate()
+    for window in windows:
+        window.ensurePolished()
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
     for _ in range(2):  # handling the first batch posts a few more
         app.sendPostedEvents()
 
@@ -278,7 +279,7 @@ def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = Non
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.lock()
-    prepare_to_show(app, window)
+    prepare_to_show(app, window, services.patient_window)  # the patient's window shows with the session
     window.show()
     status = app.exec()
     services.shutdown()

@@ -87,7 +87,7 @@ def rig(qtbot: Any, tmp_path: Path) -> Iterator[Rig]:
     from mit_trainer.gui.app import prepare_to_show
 
     r = make_rig(tmp_path)
-    prepare_to_show(QApplication.instance(), r.window)
+    prepare_to_show(QApplication.instance(), r.window, r.services.patient_window)
     r.window.show()
     qtbot.waitUntil(lambda: r.services.store is not None, timeout=30000)
     yield r

@@ -11,7 +11,10 @@ the style sheet on the application or on each of our pages and windows (one step
 without an application-wide Python event filter (what the idle auto-lock used to install). It prints
 the median and longest of 6 changes.
 
-Run: ``.venv/bin/python benchmarks/bench_gui_responsiveness.py [--runs 1]``
+Part 3 starts the trainer in a new process three times and prints when its window first painted and
+when it was usable (database open, therapists listed on the lock screen). Target: usable within 3 s.
+
+Run: ``.venv/bin/python benchmarks/bench_gui_responsiveness.py [--runs 1] [--skip-demo]``
 """
 
 from __future__ import annotations
@@ -137,14 +140,73 @@ def part2(repeats: int = 6) -> None:
     services.shutdown()
 
 
+def launch_child(db: str, launched: float) -> None:
+    """In a fresh process: start the trainer as ``mit-trainer gui`` does and print, in seconds after
+    ``launched`` (the parent's clock before it started this process), when the window first painted
+    and when it was usable (the database open and the therapists listed on the lock screen)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from mit_trainer.gui.app import AfterFirstPaint, build, prepare_to_show
+
+    services, window = build(app, db=db)
+    window.resize(1280, 800)
+    window.lock()
+    prepare_to_show(app, window, services.patient_window)
+    marks: dict[str, float] = {}
+    AfterFirstPaint(window, lambda: marks.setdefault("painted", time.time() - launched))
+    window.show()
+
+    def poll() -> None:
+        if services.store is not None and window.lock_screen.therapist_box.count() > 0:
+            marks.setdefault("usable", time.time() - launched)
+            app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(5)
+    app.exec()
+    print(f"{marks.get('painted', float('nan')):.3f} {marks.get('usable', float('nan')):.3f}", flush=True)
+    services.shutdown()
+
+
+def part3(runs: int = 3) -> None:
+    """Launch to usable: a new process each time, on a database with one therapist."""
+    tmp = Path(tempfile.mkdtemp())
+    db = str(tmp / "launch.sqlite3")
+    from mit_trainer.storage import open_store
+
+    store = open_store(db)
+    store.add_therapist("T")
+    store.close()
+    print("\nLaunch to usable (new process; database open, therapists listed), seconds\n")
+    print(f"{'run':>4s} {'window painted':>15s} {'usable':>8s}")
+    for r in range(runs):
+        launched = time.time()
+        out = subprocess.run(
+            [sys.executable, __file__, "--launch-child", db, repr(launched)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        painted, usable = out.stdout.split()[-2:] if out.returncode == 0 else ("failed", "failed")
+        print(f"{r + 1:4d} {painted:>15s} {usable:>8s}")
+    print("(target, issue 6: usable within 3 s of launch)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1, help="demo runs per platform")
-    ap.add_argument("--skip-demo", action="store_true", help="only the theme-change comparison")
+    ap.add_argument("--skip-demo", action="store_true", help="only the theme change and the launch")
+    ap.add_argument("--launch-child", nargs=2, metavar=("DB", "LAUNCHED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.launch_child:
+        launch_child(args.launch_child[0], float(args.launch_child[1]))
+        return
     if not args.skip_demo:
         part1(args.runs)
     part2()
+    part3()
 
 
 if __name__ == "__main__":

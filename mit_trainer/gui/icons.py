@@ -16,8 +16,10 @@ ICON_NAMES = ("listen", "your_turn", "tap", "pause", "play", "well_done", "toget
 
 
 def icons_dir() -> Path:
-    """``assets/icons`` of the source tree (the package lives in ``mit_trainer/``)."""
-    return Path(__file__).resolve().parents[2] / "assets" / "icons"
+    """``assets/icons`` of the source tree, or the copy a wheel carries in ``mit_trainer/data/assets``."""
+    package = Path(__file__).resolve().parents[1]
+    repo = package.parent / "assets" / "icons"
+    return repo if repo.is_dir() else package / "data" / "assets" / "icons"
 
 
 def svg_text(name: str, colour: str) -> str | None:

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
 from mit_trainer.gui.patient.model import TargetNote
@@ -29,6 +29,7 @@ TAIL_S = 2.5  # time shown after the last target note (the patient's response ma
 TARGET_PEN_PX = 14.0
 TRACE_PEN_PX = 5.0
 NOTE_GAP_S = 0.08  # space between two target notes in a row on the same lane
+AXIS_FONT_SCALE = 1.4  # axis text larger than the application's (the patient sits back from the screen)
 Y_TITLE = "semitones above your low note"
 X_TITLE = "time (s)"
 
@@ -141,14 +142,18 @@ class PitchTrace(QWidget):
     def y_range(self) -> tuple[float, float]:
         return -HEADROOM_SEMITONES, self._interval + HEADROOM_SEMITONES
 
+    def axis_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * AXIS_FONT_SCALE)
+        return font
+
     def plot_rect(self) -> QRectF:
         """The data area in widget coordinates (axes and their titles are outside it)."""
-        fm = QFontMetricsF(self.font())
-        left = fm.height() * 1.6 + fm.horizontalAdvance("-88") + 8
+        fm = QFontMetricsF(self.axis_font())
+        left = fm.horizontalAdvance("-88") + 14
+        top = fm.height() * 1.4 + 6  # the y axis title, written across above the data (never rotated)
         bottom = fm.height() * 2.4 + 6
-        return QRectF(
-            left, 10.0, max(1.0, self.width() - left - 14.0), max(1.0, self.height() - 10.0 - bottom)
-        )
+        return QRectF(left, top, max(1.0, self.width() - left - 14.0), max(1.0, self.height() - top - bottom))
 
     def to_widget(self) -> QTransform:
         """(seconds, semitones) -> widget pixels."""
@@ -200,7 +205,9 @@ class PitchTrace(QWidget):
 
     def _draw_axes(self, p: QPainter, r: QRectF, xf: QTransform) -> None:
         th = self._theme
-        fm = QFontMetricsF(self.font())
+        font = self.axis_font()
+        p.setFont(font)
+        fm = QFontMetricsF(font)
         grid = QColor(th.muted_text)
         grid.setAlpha(60)
         text = QColor(th.text)
@@ -225,10 +232,4 @@ class PitchTrace(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             X_TITLE,
         )
-        p.save()
-        p.translate(fm.ascent() * 0.3, r.center().y())
-        p.rotate(-90)
-        p.drawText(
-            QRectF(-r.height() / 2, 0, r.height(), fm.height() * 1.3), Qt.AlignmentFlag.AlignCenter, Y_TITLE
-        )
-        p.restore()
+        p.drawText(QPointF(r.left(), r.top() - 6 - fm.descent()), Y_TITLE)

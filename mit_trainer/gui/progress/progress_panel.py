@@ -8,6 +8,7 @@ executor; the PDF is written on a worker thread from images of the charts grabbe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +210,8 @@ class ProgressPanel(QWidget):
         return self.drawing.pending()
 
     def _chart_steps(self, points: list[SessionPoint]) -> list[Any]:
-        """One step per series: pyqtgraph builds a series with symbols and its legend entry in 5-20 ms,
-        and repaints the chart (20-40 ms) before the next step."""
+        """One step per series: pyqtgraph builds a series with symbols and its legend entry (2-10 ms
+        here) and repaints that chart (2-20 ms) before the next step."""
         x = np.array([sp.number for sp in points], dtype=float)
         ticks = [[(float(n), str(int(n))) for n in x]]
         theme = self.s.theme
@@ -222,7 +223,7 @@ class ProgressPanel(QWidget):
             key: str,
             y_range: tuple[float, float] | None = None,
             line_y: float | None = None,
-            values: list[list[float]] = (),  # type: ignore[assignment]
+            values: Sequence[Sequence[float]] = (),
         ) -> None:
             """Clear the chart and fix its ranges for all its series (``y_range`` or from ``values``):
             adding a series then never changes the axes, which pyqtgraph would relayout and repaint."""

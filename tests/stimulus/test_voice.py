@@ -224,3 +224,39 @@ def test_note_contour_for_simulated_singers(tracker: Tracker) -> None:
     assert rms(y[int(1.9 * sr) : int(2.0 * sr)]) < 1e-3 * rms(y[int(0.4 * sr) : int(0.9 * sr)])
     with pytest.raises(ValueError, match="positive"):
         note_contour([(0.0, 1.0, -5.0)], n_samples=sr, sample_rate_hz=sr)
+
+
+@pytest.mark.parametrize("female", [False, True])
+@pytest.mark.parametrize("rate", [16000, 48000])
+def test_cascade_filter_equals_the_recursive_filter(female: bool, rate: int) -> None:
+    """The frequency-domain cascade gives what ``scipy.signal.sosfilt`` gives (from rest), for every vowel."""
+    from scipy.signal import sosfilt
+
+    from mit_trainer.analysis.voice import VOWELS, VoiceParams, cascade_filter, vowel_sos
+
+    params = VoiceParams.female() if female else VoiceParams.male()
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(rate // 3)
+    x[: rate // 10] = 0.0
+    x[rate // 10] = 50.0  # an impulse, then noise: the whole response and a busy signal
+    for vowel in VOWELS:
+        sos = vowel_sos(vowel, sample_rate_hz=rate, params=params)
+        want = sosfilt(sos, x)
+        got = cascade_filter(sos, x)
+        assert got.dtype == np.float32 and got.shape == x.shape
+        assert np.max(np.abs(got - want)) < 1e-5 * np.max(np.abs(want)), vowel
+    assert cascade_filter(vowel_sos("a", sample_rate_hz=rate, params=params), np.zeros(0)).shape == (0,)
+
+
+def test_the_trainer_does_not_import_scipy_signal() -> None:
+    """scipy.signal's import holds the GIL ~100 ms (extension initialisation): a GUI stall when prewarmed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mit_trainer.analysis.stimulus, mit_trainer.scoring.attempt, mit_trainer.app.session;"
+        "print('scipy.signal' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import TypeAlias
 
 import numpy as np
@@ -498,7 +499,7 @@ def _closure_bleps(
     return idx, val.astype(np.float32)
 
 
-_FILTER_TAIL = 1 << 14  # samples: every section's impulse response has decayed below 1e-9 well within this
+_FILTER_DECAY = 1e-9  # the impulse response is cut where its envelope has fallen below this
 
 
 def _fft_len(n: int) -> int:
@@ -508,27 +509,47 @@ def _fft_len(n: int) -> int:
     return three if three >= n else 1 << k
 
 
+def decay_length(sos: npt.ArrayLike) -> int:
+    """Samples after which the cascade's impulse response envelope is below ``_FILTER_DECAY`` (from the
+    largest pole radius; every section must be stable)."""
+    radius = 0.0
+    for _b0, _b1, _b2, a0, a1, a2 in np.asarray(sos, dtype=np.float64):
+        radius = max(radius, float(np.max(np.abs(np.roots([a0, a1, a2])), initial=0.0)))
+    if not radius < 1.0:
+        raise ValueError("the filter is not stable (a pole on or outside the unit circle)")
+    if radius == 0.0:
+        return 3  # all sections are FIR of order 2
+    return int(np.ceil(np.log(_FILTER_DECAY) / np.log(radius))) + 3
+
+
+@lru_cache(maxsize=16)
+def _unit_circle(nfft: int) -> tuple[npt.NDArray[np.complex128], npt.NDArray[np.complex128]]:
+    z1 = np.exp(-2j * np.pi * np.arange(nfft // 2 + 1) / nfft)
+    return z1, z1 * z1
+
+
 def cascade_response(sos: npt.ArrayLike, nfft: int) -> npt.NDArray[np.complex128]:
     """Frequency response of second-order sections ``sos`` (rows b0 b1 b2 a0 a1 a2) on the ``rfft`` bins."""
-    z1 = np.exp(-2j * np.pi * np.arange(nfft // 2 + 1) / nfft)
-    z2 = z1 * z1
+    z1, z2 = _unit_circle(nfft)
     h = np.ones(nfft // 2 + 1, dtype=np.complex128)
     for b0, b1, b2, a0, a1, a2 in np.asarray(sos, dtype=np.float64):
         h *= (b0 + b1 * z1 + b2 * z2) / (a0 + a1 * z1 + a2 * z2)
     return h
 
 
-def cascade_filter(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float32]:
+def cascade_filter(
+    sos: npt.ArrayLike, x: npt.ArrayLike, *, tail: int | None = None
+) -> npt.NDArray[np.float32]:
     """``x`` through the cascade ``sos`` from rest, as ``scipy.signal.sosfilt`` computes it (to float32
-    precision), done as one product in the frequency domain. The transform is padded by ``_FILTER_TAIL``
-    samples, past which the stable resonators' responses are negligible, so the circular product equals
-    the linear filter. This keeps scipy.signal, whose import holds the GIL for ~100 ms in extension
-    initialisation (a GUI stall), out of the trainer."""
+    precision), done as one product in the frequency domain. The transform is padded by ``tail`` samples
+    (default :func:`decay_length`), past which the stable sections' response is negligible, so the circular
+    product equals the linear filter. This keeps scipy.signal, whose import holds the GIL for ~100 ms in
+    extension initialisation (a GUI stall), out of the trainer."""
     xs = np.asarray(x, dtype=np.float64)
     n = xs.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.float32)
-    nfft = _fft_len(n + _FILTER_TAIL)
+    nfft = _fft_len(n + (decay_length(sos) if tail is None else tail))
     y = np.fft.irfft(np.fft.rfft(xs, nfft) * cascade_response(sos, nfft), nfft)[:n]
     return y.astype(np.float32)
 
@@ -544,13 +565,17 @@ def _formant_filter(
     n = source.shape[0]
     cache: dict[str, npt.NDArray[np.float32]] = {}
 
+    tails: dict[str, int] = {}
+
     def sos_of(v: str) -> npt.NDArray[np.float32]:
         if v not in cache:
             cache[v] = vowel_sos(v, sample_rate_hz=sr, params=p).astype(np.float32)
+            tails[v] = decay_length(cache[v])
         return cache[v]
 
     if len(segments) == 1:
-        return cascade_filter(sos_of(segments[0][2]), source)
+        v0 = segments[0][2]
+        return cascade_filter(sos_of(v0), source, tail=tails[v0])
     half = max(1, round(p.vowel_transition_s * sr / 2))
     pre = round(0.03 * sr)
     out = np.zeros(n, dtype=np.float32)
@@ -560,7 +585,7 @@ def _formant_filter(
         fade_in_stop = 0 if i == 0 else min(n, a + half)
         stop = n if i == last else min(n, b + half)
         start = max(0, fade_in_start - pre)
-        y = cascade_filter(sos_of(v), source[start:stop])
+        y = cascade_filter(sos_of(v), source[start:stop], tail=tails[v])
         if i > 0:
             y[fade_in_start - start : fade_in_stop - start] *= _rise(fade_in_stop - fade_in_start)
         if i < last:

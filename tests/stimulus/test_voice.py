@@ -260,3 +260,14 @@ def test_the_trainer_does_not_import_scipy_signal() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_decay_length_follows_the_slowest_pole() -> None:
+    from mit_trainer.analysis.voice import decay_length
+
+    assert decay_length([[1.0, 0.0, 0.0, 1.0, -0.5, 0.0]]) == 30 + 3  # 0.5**30 < 1e-9 <= 0.5**29
+    two = [[1.0, 0.0, 0.0, 1.0, -0.5, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, -0.81]]  # poles at +-0.9
+    assert decay_length(two) == 197 + 3  # 0.9**197 < 1e-9
+    assert decay_length([[1.0, 2.0, 1.0, 1.0, 0.0, 0.0]]) == 3  # FIR only
+    with pytest.raises(ValueError, match="not stable"):
+        decay_length([[1.0, 0.0, 0.0, 1.0, -1.0, 0.0]])

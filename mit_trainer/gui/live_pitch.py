@@ -55,6 +55,11 @@ class _Worker(QObject):
             self._timer.stop()
             self._timer.deleteLater()
             self._timer = None
+        self.release()
+
+    def release(self) -> None:
+        """Drop the stream and the recording. From another thread only once this worker's thread ended
+        (its queued ``stop`` may never have run: ``quit()`` can end the loop first)."""
         self._stream = None
         self._read_new = None
 
@@ -124,6 +129,7 @@ class LivePitch(QObject):
     def _reap(self) -> None:
         for pair in [p for p in self._ending if p[0].isFinished()]:
             self._ending.remove(pair)
+            pair[1].release()
             pair[1].deleteLater()
             pair[0].deleteLater()
 
@@ -131,7 +137,8 @@ class LivePitch(QObject):
         """Stop and wait for every worker thread (application exit, tests)."""
         self.stop()
         for thread, worker in self._ending:
-            thread.wait(timeout_ms)
+            if thread.wait(timeout_ms):
+                worker.release()
             worker.deleteLater()
             thread.deleteLater()
         self._ending.clear()

@@ -300,9 +300,17 @@ class SessionController(DecisionsMixin, QObject):
         self._run(analyse, self._show_outcome, executor="analysis")
 
     def _show_outcome(self, result: tuple[Any, Any]) -> None:
+        """The scores first, the next view in the following event-loop turn (each redraws a panel: in one
+        turn together they held the GUI thread for 40-60 ms). Busy until both are shown."""
         self.outcome, view = result
+        self._busy = True
         self.outcome_ready.emit(self.outcome)
-        self._show_view(view)
+
+        def then() -> None:
+            self._busy = False
+            self._show_view(view)
+
+        QTimer.singleShot(0, self, then)
 
     def shutdown(self) -> None:
         self._clock.stop()

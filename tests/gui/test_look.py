@@ -122,3 +122,19 @@ def test_patient_window_renders_its_model(qtbot: Any) -> None:
     assert pauses == [1]
     w.set_tap_side("right")
     assert w.tap_side == "right"
+
+
+def test_the_same_cue_again_is_not_restyled(qtbot: Any) -> None:
+    """The patient view re-renders at every lit syllable: an unchanged cue must not restyle the band."""
+    from mit_trainer.gui.patient.window import CueBanner
+
+    banner = CueBanner()
+    qtbot.addWidget(banner)
+    banner.show_cue("your_turn", "Your turn", "#1f6e3d", "#ffffff")
+    sheet = banner.styleSheet()
+    calls: list[str] = []
+    banner.setStyleSheet = calls.append  # type: ignore[method-assign]
+    banner.show_cue("your_turn", "Your turn", "#1f6e3d", "#ffffff")
+    assert calls == [] and banner.word_label.text() == "Your turn" and "#1f6e3d" in sheet
+    banner.show_cue("listen", "Listen", "#cfe8ff", "#1d232a")
+    assert calls == ["background: #cfe8ff; color: #1d232a;"]

@@ -35,6 +35,7 @@ class CueBanner(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._shown: tuple[object, ...] | None = None
         self.icon_label = QLabel()
         self.word_label = QLabel()
         self.word_label.setAccessibleName("Cue")
@@ -49,6 +50,12 @@ class CueBanner(QWidget):
         lay.addWidget(self.word_label, 1)
 
     def show_cue(self, icon_name: str, word: str, bg: str, fg: str) -> None:
+        """Show a cue; the same cue again changes nothing (the patient view re-renders at every lit
+        syllable, and restyling the band and redrawing its icon each time cost the GUI thread 5-20 ms)."""
+        cue = (icon_name, word, bg, fg, self.devicePixelRatioF())
+        if cue == self._shown:
+            return
+        self._shown = cue
         self.setStyleSheet(f"background: {bg}; color: {fg};")
         self.word_label.setStyleSheet(f"background: {bg}; color: {fg};")
         self.icon_label.setStyleSheet(f"background: {bg};")

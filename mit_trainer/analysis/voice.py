@@ -563,19 +563,17 @@ def _formant_filter(
     cost is about one pass of the cascade over the signal whatever the number of vowels.
     """
     n = source.shape[0]
-    cache: dict[str, npt.NDArray[np.float32]] = {}
+    cascades: dict[str, tuple[FloatArray, int]] = {}  # vowel -> (sections, decay length)
 
-    tails: dict[str, int] = {}
-
-    def sos_of(v: str) -> npt.NDArray[np.float32]:
-        if v not in cache:
-            cache[v] = vowel_sos(v, sample_rate_hz=sr, params=p).astype(np.float32)
-            tails[v] = decay_length(cache[v])
-        return cache[v]
+    def through(v: str, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        if v not in cascades:
+            sos = vowel_sos(v, sample_rate_hz=sr, params=p)
+            cascades[v] = (sos, decay_length(sos))
+        sos, tail = cascades[v]
+        return cascade_filter(sos, x, tail=tail)
 
     if len(segments) == 1:
-        v0 = segments[0][2]
-        return cascade_filter(sos_of(v0), source, tail=tails[v0])
+        return through(segments[0][2], source)
     half = max(1, round(p.vowel_transition_s * sr / 2))
     pre = round(0.03 * sr)
     out = np.zeros(n, dtype=np.float32)
@@ -585,7 +583,7 @@ def _formant_filter(
         fade_in_stop = 0 if i == 0 else min(n, a + half)
         stop = n if i == last else min(n, b + half)
         start = max(0, fade_in_start - pre)
-        y = cascade_filter(sos_of(v), source[start:stop], tail=tails[v])
+        y = through(v, source[start:stop])
         if i > 0:
             y[fade_in_start - start : fade_in_stop - start] *= _rise(fade_in_stop - fade_in_start)
         if i < last:

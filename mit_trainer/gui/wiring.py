@@ -35,8 +35,8 @@ def prewarm() -> None:
     try:  # the trackers' onnxruntime sessions: building one holds the GIL for tens of ms
         from mit_trainer.analysis.pitch import DEFAULT_TRACKER, LIVE_TRACKER, warm_up
 
-        for tracker in dict.fromkeys((DEFAULT_TRACKER, LIVE_TRACKER)):
-            warm_up(tracker)
+        warm_up(DEFAULT_TRACKER, stream=False)  # scoring and calibration: batch
+        warm_up(LIVE_TRACKER, batch=False)  # the live trace: streams
     except Exception as exc:  # a missing model is reported when an attempt is analysed
         log.warning("prewarm: cannot build the pitch trackers: %s", exc)
 

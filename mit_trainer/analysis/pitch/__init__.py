@@ -79,20 +79,23 @@ def shared_tracker(name: str) -> PitchTracker:
         return tracker
 
 
-def warm_up(name: str) -> None:
+def warm_up(name: str, *, batch: bool = True, stream: bool = True) -> None:
     """Build the shared tracker's sessions ahead of the first attempt (start-up, on a worker thread).
 
-    Runs half a second of a 220 Hz tone through the batch path and through a stream.
+    Runs half a second of a 220 Hz tone through the batch path and/or through a stream (a CREPE
+    tracker's streams have a session of their own: warm only the path that will be used).
     """
     import numpy as np
 
     t = np.arange(ANALYSIS_RATE_HZ // 2) / ANALYSIS_RATE_HZ
     tone = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
     tracker = shared_tracker(name)
-    tracker.track(tone, sample_rate_hz=ANALYSIS_RATE_HZ)
-    stream = tracker.stream(sample_rate_hz=ANALYSIS_RATE_HZ)
-    stream.push(tone)
-    stream.flush()
+    if batch:
+        tracker.track(tone, sample_rate_hz=ANALYSIS_RATE_HZ)
+    if stream:
+        live = tracker.stream(sample_rate_hz=ANALYSIS_RATE_HZ)
+        live.push(tone)
+        live.flush()
 
 
 __all__ = [

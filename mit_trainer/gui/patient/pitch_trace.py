@@ -65,6 +65,7 @@ class PitchTrace(QWidget):
         self._notes: list[tuple[float, float, float]] = []  # (onset s, offset s, semitones)
         self._x_range = (0.0, 4.0 + TAIL_S)
         self._dirty = False
+        self._n_frames = 0  # frames received (voiced or not)
         self.frames_drawn = 0
         self.setAccessibleName("Live pitch trace")
         self.setAccessibleDescription("Your voice drawn over the two target notes")
@@ -95,7 +96,7 @@ class PitchTrace(QWidget):
         self._runs.clear()
         self._run_open = False
         self._dirty = False
-        self.frames_drawn = 0
+        self._n_frames = self.frames_drawn = 0
         self.update()
 
     def start(self) -> None:
@@ -116,6 +117,7 @@ class PitchTrace(QWidget):
         f0 = np.asarray(f0_hz, dtype=float)
         self._times.append(t)
         self._f0.append(f0)
+        self._n_frames += len(t)
         for ti, yi in zip(t.tolist(), semitones(f0, self._low_note_hz).tolist(), strict=True):
             if math.isfinite(yi):
                 if not self._run_open:
@@ -155,9 +157,9 @@ class PitchTrace(QWidget):
         bottom = fm.height() * 2.4 + 6
         return QRectF(left, top, max(1.0, self.width() - left - 14.0), max(1.0, self.height() - top - bottom))
 
-    def to_widget(self) -> QTransform:
-        """(seconds, semitones) -> widget pixels."""
-        r = self.plot_rect()
+    def to_widget(self, plot_rect: QRectF | None = None) -> QTransform:
+        """(seconds, semitones) -> widget pixels (``plot_rect``: :meth:`plot_rect`, when already known)."""
+        r = self.plot_rect() if plot_rect is None else plot_rect
         (x0, x1), (y0, y1) = self._x_range, self.y_range()
         sx, sy = r.width() / (x1 - x0), r.height() / (y1 - y0)
         return QTransform(sx, 0.0, 0.0, -sy, r.left() - x0 * sx, r.bottom() + y0 * sy)
@@ -171,7 +173,7 @@ class PitchTrace(QWidget):
             if last > self._x_range[1]:
                 self._x_range = (self._x_range[0], last + 2.0)
         self._dirty = False
-        self.frames_drawn = sum(len(t) for t in self._times)
+        self.frames_drawn = self._n_frames
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -179,7 +181,7 @@ class PitchTrace(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(th.panel))
         r = self.plot_rect()
-        xf = self.to_widget()
+        xf = self.to_widget(r)
         self._draw_axes(p, r, xf)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setClipRect(r)

@@ -10,17 +10,10 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QImage
 
 from mit_trainer.gui.patient.model import TargetNote
-from mit_trainer.gui.patient.pitch_trace import HEADROOM_SEMITONES, TAIL_S, PitchTrace, tick_values
+from mit_trainer.gui.patient.pitch_trace import HEADROOM_SEMITONES, TAIL_S, PitchTrace
 from mit_trainer.gui.theme import HIGH_CONTRAST, LIGHT
 
 LOW_HZ = 150.0
-
-
-def test_tick_values_are_round_and_cover_the_range() -> None:
-    assert tick_values(-4.0, 7.0, max_ticks=6) == [-4.0, -2.0, 0.0, 2.0, 4.0, 6.0]
-    assert tick_values(0.0, 6.5, max_ticks=10) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
-    assert tick_values(0.0, 30.0, max_ticks=10) == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]
-    assert tick_values(1.0, 1.0) == []
 
 
 def _trace(qtbot: Any, theme: Any = LIGHT) -> PitchTrace:
@@ -83,3 +76,34 @@ def test_trace_data_is_in_semitones_above_the_low_note(qtbot: Any) -> None:
     t, st = w.trace_data()
     assert t.tolist() == [0.0, 0.01, 0.02]
     assert st[:2].tolist() == pytest.approx([0.0, 12.0]) and np.isnan(st[2])
+
+
+def test_the_voice_is_added_to_the_drawn_chart_piece_by_piece(qtbot: Any) -> None:
+    """While the patient sings, only the new part of the voice is drawn; axes and targets are not."""
+    w = _trace(qtbot)
+    w.show()
+    qtbot.waitExposed(w)
+    w.grab()  # the first full drawing
+    builds = w.canvas_builds
+    w.start()
+    t = np.arange(0.0, 1.2, 0.01)
+    f0 = np.where(t < 0.6, LOW_HZ * 2 ** (3 / 12), LOW_HZ)
+    f0[(t >= 0.9) & (t < 1.0)] = np.nan
+    for i in range(0, len(t), 5):
+        w.add_frames(t[i : i + 5], f0[i : i + 5])
+        sent = min(i + 5, len(t))
+        qtbot.waitUntil(lambda sent=sent: w.frames_drawn == sent, timeout=2000)
+    w.stop()
+    assert w.canvas_builds == builds  # ~24 redraws, no full one
+    img = w.grab().toImage()
+    assert w.canvas_builds == builds
+    for t_s, st in ((0.02, 3.0), (0.27, 3.0), (0.52, 3.0), (0.7, 0.0), (0.85, 0.0), (1.1, 0.0)):
+        assert _close(_pixel(img, w, t_s, st), LIGHT.trace), (t_s, st)  # joined across the pieces
+    assert _close(_pixel(img, w, 0.95, -1.0), LIGHT.panel)  # nothing drawn in the silence
+    assert _close(_pixel(img, w, 0.95, 1.5), LIGHT.panel)
+    assert _close(_pixel(img, w, 1.1, 2.5), LIGHT.panel)
+    w.add_frames(np.array([5.0, 5.01]), np.array([LOW_HZ, LOW_HZ]))  # past the end: the view extends
+    w.stop()
+    img = w.grab().toImage()
+    assert w.canvas_builds == builds + 1
+    assert _close(_pixel(img, w, 5.0, 0.0), LIGHT.trace) and _close(_pixel(img, w, 0.27, 3.0), LIGHT.trace)

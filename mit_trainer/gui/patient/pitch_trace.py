@@ -1,14 +1,14 @@
 """Live pitch trace: the patient's voice (semitones above their low note) over the target melody.
 
 Frames arrive from the live-pitch worker through a queued signal (:meth:`PitchTrace.add_frames`); they
-are appended to the voiced runs (in seconds and semitones) there, and a ~30 Hz timer repaints when
-something new has arrived, so the drawing cost does not depend on how often frames come. The y axis is
-semitones relative to the patient's low note: the low lane is at 0 and the high lane at the interval.
+are appended to the voiced runs (in seconds and semitones) there, and a ~30 Hz timer draws what is new
+onto the chart's canvas and repaints only that strip, so the drawing cost depends neither on how often
+frames come nor on how long the trace already is. The y axis is semitones relative to the patient's low
+note: the low lane is at 0 and the high lane at the interval.
 
-Drawn with QPainter rather than a plotting library: the trace repaints 30 times a second while the
-patient sings, and a plot item's Python painting (axes, bounds, item tree) held the GUI thread for tens
-of milliseconds per repaint. Here a repaint is a few draw calls; the data-to-pixel mapping is the
-painter's transform, so the stored runs never need re-mapping when the widget is resized.
+Drawn with QPainter (:class:`~mit_trainer.gui.chart.PaintedChart`) rather than a plotting library: the
+trace repaints 30 times a second while the patient sings. Axes and targets are drawn once per phrase;
+a repaint while singing is a blit of a few hundred pixels (full repaint with axes: 2-5 ms).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
+from mit_trainer.gui.chart import PaintedChart
 from mit_trainer.gui.patient.model import TargetNote
 from mit_trainer.gui.theme import LIGHT, Theme
 
@@ -40,46 +41,33 @@ def semitones(f0_hz: np.ndarray, low_note_hz: float) -> np.ndarray:
         return 12.0 * np.log2(np.asarray(f0_hz, dtype=float) / low_note_hz)
 
 
-def tick_values(lo: float, hi: float, *, max_ticks: int = 8) -> list[float]:
-    """Round tick positions (steps of 1, 2 or 5 times a power of ten) covering ``lo``..``hi``."""
-    span = hi - lo
-    if not (span > 0 and math.isfinite(span)):
-        return []
-    raw = span / max(1, max_ticks)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next((m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw), 10.0 * power)
-    first = math.ceil(lo / step - 1e-9) * step
-    return [round(first + i * step, 9) for i in range(int((hi - first) / step + 1e-9) + 1)]
-
-
-class PitchTrace(QWidget):
+class PitchTrace(PaintedChart):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
-        super().__init__(parent)
-        self._theme = theme
+        super().__init__(parent, theme=theme, x_title=X_TITLE, y_title=Y_TITLE, font_scale=AXIS_FONT_SCALE)
         self._low_note_hz = 150.0
         self._interval = 3.0
         self._times: list[np.ndarray] = []
         self._f0: list[np.ndarray] = []
         self._runs: list[QPolygonF] = []  # voiced runs of the trace, points in (seconds, semitones)
         self._run_open = False  # the last frame was voiced: the next voiced frame continues the run
+        self._drawn = (0, 0)  # (run, points of that run) already on the canvas
         self._notes: list[tuple[float, float, float]] = []  # (onset s, offset s, semitones)
-        self._x_range = (0.0, 4.0 + TAIL_S)
         self._dirty = False
         self._n_frames = 0  # frames received (voiced or not)
         self.frames_drawn = 0
+        self.set_ranges((0.0, 4.0 + TAIL_S), self._y_for(self._interval))
         self.setAccessibleName("Live pitch trace")
         self.setAccessibleDescription("Your voice drawn over the two target notes")
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._timer = QTimer(self)
         self._timer.setObjectName("mit-trace-redraw")
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw)
 
-    # --- model -> view -------------------------------------------------------------------------------
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self.update()
+    @staticmethod
+    def _y_for(interval: float) -> tuple[float, float]:
+        return -HEADROOM_SEMITONES, interval + HEADROOM_SEMITONES
 
+    # --- model -> view -------------------------------------------------------------------------------
     def set_targets(
         self, notes: tuple[TargetNote, ...], *, low_note_hz: float, interval_semitones: float
     ) -> None:
@@ -87,8 +75,8 @@ class PitchTrace(QWidget):
         self._low_note_hz, self._interval = low_note_hz, interval_semitones
         self._notes = [(n.onset_s, n.offset_s, interval_semitones if n.target == "H" else 0.0) for n in notes]
         end = max((n.offset_s for n in notes), default=4.0)
-        self._x_range = (0.0, end + TAIL_S)
-        self.update()
+        self.set_ranges((0.0, end + TAIL_S), self._y_for(interval_semitones))
+        self.invalidate()
 
     def clear_trace(self) -> None:
         self._times.clear()
@@ -97,7 +85,7 @@ class PitchTrace(QWidget):
         self._run_open = False
         self._dirty = False
         self._n_frames = self.frames_drawn = 0
-        self.update()
+        self.invalidate()
 
     def start(self) -> None:
         self._timer.start()
@@ -138,100 +126,56 @@ class PitchTrace(QWidget):
         """How many frames of the current trace are voiced."""
         return int(sum(run.size() for run in self._runs))
 
-    def x_range(self) -> tuple[float, float]:
-        return self._x_range
-
-    def y_range(self) -> tuple[float, float]:
-        return -HEADROOM_SEMITONES, self._interval + HEADROOM_SEMITONES
-
-    def axis_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSizeF(self.font().pointSizeF() * AXIS_FONT_SCALE)
-        return font
-
-    def plot_rect(self) -> QRectF:
-        """The data area in widget coordinates (axes and their titles are outside it)."""
-        fm = QFontMetricsF(self.axis_font())
-        left = fm.horizontalAdvance("-88") + 14
-        top = fm.height() * 1.4 + 6  # the y axis title, written across above the data (never rotated)
-        bottom = fm.height() * 2.4 + 6
-        return QRectF(left, top, max(1.0, self.width() - left - 14.0), max(1.0, self.height() - top - bottom))
-
-    def to_widget(self, plot_rect: QRectF | None = None) -> QTransform:
-        """(seconds, semitones) -> widget pixels (``plot_rect``: :meth:`plot_rect`, when already known)."""
-        r = self.plot_rect() if plot_rect is None else plot_rect
-        (x0, x1), (y0, y1) = self._x_range, self.y_range()
-        sx, sy = r.width() / (x1 - x0), r.height() / (y1 - y0)
-        return QTransform(sx, 0.0, 0.0, -sy, r.left() - x0 * sx, r.bottom() + y0 * sy)
-
     # --- painting --------------------------------------------------------------------------------------
     def _redraw(self) -> None:
         if not self._dirty:
             return
+        self._dirty = False
+        self.frames_drawn = self._n_frames
         if self._times:
             last = float(self._times[-1][-1])
             if last > self._x_range[1]:
-                self._x_range = (self._x_range[0], last + 2.0)
-        self._dirty = False
-        self.frames_drawn = self._n_frames
-        self.update()
+                self.set_ranges((self._x_range[0], last + 2.0), self._y_range)  # redraws it all
+        dirty = self.paint_on_canvas(self._draw_new, margin_px=TRACE_PEN_PX)
+        if dirty is None:
+            self.update()
+        else:
+            self.update(dirty)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        th = self._theme
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(th.panel))
-        r = self.plot_rect()
-        xf = self.to_widget(r)
-        self._draw_axes(p, r, xf)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setClipRect(r)
-        p.setTransform(xf)
-        target = QPen(QColor(th.target), TARGET_PEN_PX)
+    def draw_data(self, p: QPainter, xf: QTransform) -> None:
+        target = QPen(QColor(self._theme.target), TARGET_PEN_PX)
         target.setCosmetic(True)  # widths in pixels whatever the transform's scale
         target.setCapStyle(Qt.PenCapStyle.FlatCap)
         p.setPen(target)
         for onset, offset, y in self._notes:
             inset = min(NOTE_GAP_S / 2, (offset - onset) / 4)  # neighbouring notes stay two bars
             p.drawLine(QPointF(onset + inset, y), QPointF(offset - inset, y))
-        trace = QPen(QColor(th.trace), TRACE_PEN_PX)
+        self._drawn = (0, 0)
+        self._draw_new(p)
+
+    def _draw_new(self, p: QPainter) -> QRectF | None:
+        """Draw the trace from where the canvas has it to the last frame; the bounds of what was drawn."""
+        trace = QPen(QColor(self._theme.trace), TRACE_PEN_PX)
         trace.setCosmetic(True)
         trace.setCapStyle(Qt.PenCapStyle.RoundCap)
         trace.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(trace)
-        for run in self._runs:
-            if run.size() == 1:
-                p.drawPoint(run.at(0))
+        first_run, first_point = self._drawn
+        bounds: QRectF | None = None
+        for i in range(first_run, len(self._runs)):
+            run = self._runs[i]
+            start = 0
+            if i == first_run and first_point:
+                if first_point >= run.size():
+                    continue  # nothing new in this run
+                start = first_point - 1  # join on to the last point drawn
+            part = QPolygonF(run.mid(start)) if start else run  # (mid() gives a list)
+            if part.size() == 1:
+                p.drawPoint(part.at(0))
             else:
-                p.drawPolyline(run)
-        p.end()
-
-    def _draw_axes(self, p: QPainter, r: QRectF, xf: QTransform) -> None:
-        th = self._theme
-        font = self.axis_font()
-        p.setFont(font)
-        fm = QFontMetricsF(font)
-        grid = QColor(th.muted_text)
-        grid.setAlpha(60)
-        text = QColor(th.text)
-        (y0, y1), (x0, x1) = self.y_range(), self._x_range
-        for y in tick_values(y0, y1, max_ticks=6):
-            py = xf.map(QPointF(x0, y)).y()
-            p.setPen(grid)
-            p.drawLine(QPointF(r.left(), py), QPointF(r.right(), py))
-            p.setPen(text)
-            label = f"{y:g}"
-            p.drawText(QPointF(r.left() - 6 - fm.horizontalAdvance(label), py + fm.ascent() / 2 - 1), label)
-        for x in tick_values(x0, x1, max_ticks=10):
-            px = xf.map(QPointF(x, y0)).x()
-            p.setPen(text)
-            p.drawLine(QPointF(px, r.bottom()), QPointF(px, r.bottom() + 5))
-            label = f"{x:g}"
-            p.drawText(QPointF(px - fm.horizontalAdvance(label) / 2, r.bottom() + 6 + fm.ascent()), label)
-        p.setPen(text)
-        p.drawRect(r)
-        p.drawText(
-            QRectF(r.left(), r.bottom() + 6 + fm.height(), r.width(), fm.height() * 1.3),
-            Qt.AlignmentFlag.AlignCenter,
-            X_TITLE,
-        )
-        p.drawText(QPointF(r.left(), r.top() - 6 - fm.descent()), Y_TITLE)
+                p.drawPolyline(part)
+            box = part.boundingRect()
+            bounds = box if bounds is None else bounds.united(box)
+        if self._runs:
+            self._drawn = (len(self._runs) - 1, self._runs[-1].size())
+        return bounds

@@ -12,9 +12,11 @@ import math
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from mit_trainer.gui.chart import PaintedChart
 from mit_trainer.gui.session_controller import vget
 from mit_trainer.gui.theme import LIGHT, Theme
 
@@ -38,6 +40,55 @@ def syllable_points(analysis: Any, *, low_note_hz: float, interval_semitones: fl
     return {"x": x, "target": target, "detected": detected}
 
 
+class SyllablePlot(PaintedChart):
+    """Target (hollow square) and detected (filled circle) pitch per syllable, painted once per attempt."""
+
+    TARGET_PX = 20.0
+    DETECTED_PX = 14.0
+    HEADROOM_SEMITONES = 4.0
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
+        super().__init__(parent, theme=theme, x_title="syllable", y_title="semitones above the low note")
+        self.x_ticks = lambda lo, hi: [float(i) for i in range(math.ceil(lo), math.floor(hi) + 1)]
+        self._x = np.zeros(0)
+        self._target = np.zeros(0)
+        self._detected = np.zeros(0)
+        self._interval = 3.0
+        self.set_points(self._x, self._target, self._detected, interval=self._interval)
+        self.setAccessibleName("Syllable pitch plot")
+        self.setAccessibleDescription("Target pitch (squares) and detected pitch (circles) per syllable")
+
+    def set_points(self, x: np.ndarray, target: np.ndarray, detected: np.ndarray, *, interval: float) -> None:
+        """Syllable numbers, target and detected semitones (NaN: not heard)."""
+        self._x, self._target, self._detected, self._interval = x, target, detected, interval
+        n = max(1, len(x))
+        self.set_ranges((0.5, n + 0.5), (-self.HEADROOM_SEMITONES, interval + self.HEADROOM_SEMITONES))
+        self.invalidate()
+
+    def clear_points(self) -> None:
+        empty = np.zeros(0)
+        self.set_points(empty, empty, empty, interval=self._interval)
+
+    def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._x, self._target, self._detected
+
+    def draw_data(self, p: QPainter, xf: QTransform) -> None:
+        p.resetTransform()  # markers are sized in pixels: map their centres, draw untransformed
+        th = self._theme
+        p.setPen(QPen(QColor(th.target), 3.0))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        half = self.TARGET_PX / 2
+        for x, y in zip(self._x, self._target, strict=True):
+            c = xf.map(QPointF(float(x), float(y)))
+            p.drawRect(QRectF(c.x() - half, c.y() - half, self.TARGET_PX, self.TARGET_PX))
+        p.setPen(QPen(QColor(th.trace), 1.0))
+        p.setBrush(QColor(th.trace))
+        r = self.DETECTED_PX / 2
+        for x, y in zip(self._x, self._detected, strict=True):
+            if not math.isnan(float(y)):
+                p.drawEllipse(xf.map(QPointF(float(x), float(y))), r, r)
+
+
 class AttemptView(QGroupBox):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
         super().__init__("Automatic analysis (advice)", parent)
@@ -53,17 +104,8 @@ class AttemptView(QGroupBox):
         self.syllables_label = QLabel()
         self.syllables_label.setWordWrap(True)
         self.syllables_label.setAccessibleName("Detected syllables")
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
+        self.plot = SyllablePlot(theme=theme)
         self.plot.setMinimumHeight(150)
-        self.plot.setLabel("left", "semitones")
-        self.plot.setLabel("bottom", "syllable")
-        self.target_item = pg.ScatterPlotItem(symbol="s", size=20)
-        self.detected_item = pg.ScatterPlotItem(symbol="o", size=14)
-        self.plot.addItem(self.target_item)
-        self.plot.addItem(self.detected_item)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.syllables_label)
@@ -73,21 +115,13 @@ class AttemptView(QGroupBox):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self.plot.setBackground(theme.panel)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setPen(pg.mkPen(theme.text))
-            self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.text))
-        self.target_item.setPen(pg.mkPen(theme.target, width=3))
-        self.target_item.setBrush(pg.mkBrush(None))
-        self.detected_item.setPen(pg.mkPen(theme.trace, width=1))
-        self.detected_item.setBrush(pg.mkBrush(theme.trace))
+        self.plot.set_theme(theme)
 
     def clear(self) -> None:
         for lab in self.labels.values():
             lab.setText("–")
         self.syllables_label.setText("No attempt analysed yet.")
-        self.target_item.setData([], [])
-        self.detected_item.setData([], [])
+        self.plot.clear_points()
 
     def show_outcome(self, outcome: Any, *, low_note_hz: float, interval_semitones: float) -> None:
         analysis = vget(outcome, "analysis", outcome)
@@ -106,10 +140,4 @@ class AttemptView(QGroupBox):
             words.append(f"{vget(s, 'text')} ({vget(s, 'target')}: {heard})")
         self.syllables_label.setText("; ".join(words) or "No syllables.")
         pts = syllable_points(analysis, low_note_hz=low_note_hz, interval_semitones=interval_semitones)
-        self.target_item.setData(pts["x"], pts["target"])
-        ok = ~np.isnan(pts["detected"])
-        self.detected_item.setData(pts["x"][ok], pts["detected"][ok])
-        n = max(1, len(pts["x"]))
-        self.plot.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, n + 1)]])
-        self.plot.setXRange(0.5, n + 0.5, padding=0)
-        self.plot.setYRange(-4, interval_semitones + 4, padding=0)
+        self.plot.set_points(pts["x"], pts["target"], pts["detected"], interval=interval_semitones)

@@ -18,18 +18,22 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from mit_trainer.storage import paths
-from mit_trainer.storage.errors import BadDatabaseUrl
+from mit_trainer.storage.errors import BadDatabaseUrl, StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+#: The newest schema revision (the head of ``migrations/versions``; a test checks it against alembic).
+#: Opening a database already at this revision needs no alembic at all: its import alone takes ~0.3 s
+#: and, on the start-up worker, holds the interpreter lock for stretches the GUI thread would wait on.
+SCHEMA_HEAD = "0001"
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -113,6 +117,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _alembic_config(connection: Any = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     location = resources.files("mit_trainer.storage") / "migrations"
     cfg.set_main_option("script_location", str(location))
@@ -133,6 +139,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     On PostgreSQL an advisory lock makes clients that open the database at the same moment
     migrate one after the other (the second then finds nothing to do).
     """
+    from alembic import command
+
     with _ALEMBIC_LOCK, engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
@@ -141,23 +149,36 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to ``revision`` (``base`` removes every table)."""
+    from alembic import command
+
     with _ALEMBIC_LOCK, engine.begin() as conn:
         command.downgrade(_alembic_config(conn), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at (None for an empty database)."""
+    """The schema revision the database is at (None for an empty database).
+
+    Read from alembic's version table with plain SQL (one row: this schema has a single branch)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise StoreError(f"the database has {len(rows)} schema revisions at once: {sorted(rows)}")
+    return rows[0] if rows else None
 
 
 def head_revision() -> str:
-    """The newest schema revision this version of MIT Trainer knows."""
+    """The newest schema revision this version of MIT Trainer knows (from the migration scripts)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_alembic_config())
     return {rev.revision for rev in script.walk_revisions()}

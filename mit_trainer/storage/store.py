@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.util import CommandError
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mit_trainer.storage import engine as db
@@ -58,21 +58,29 @@ def open_store(
         raise DatabaseUnreachable(f"cannot create the database folder for {target.display()}: {exc}") from exc
     try:
         revision = db.current_revision(engine)
-        if revision is not None and revision not in db.known_revisions():
-            raise StoreError(
-                f"database {target.display()} has schema {revision!r}, newer than this MIT Trainer knows"
-            )
-        if migrate and revision != db.head_revision():
-            db.upgrade(engine)
+        if revision != db.SCHEMA_HEAD:
+            _bring_to_head(engine, target, revision, migrate=migrate)
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise DatabaseUnreachable(f"cannot open database {target.display()}: {reason}") from exc
-    except CommandError as exc:
-        engine.dispose()
-        raise StoreError(f"cannot migrate database {target.display()}: {exc}") from exc
     except StoreError:
         engine.dispose()
         raise
     rec = recordings_dir or paths.recordings_dir_for(target.sqlite_path)
     return Store(engine, target, rec)
+
+
+def _bring_to_head(engine: Engine, target: db.Target, revision: str | None, *, migrate: bool) -> None:
+    """A new or older database: migrate it (alembic is imported only here, see ``db.SCHEMA_HEAD``)."""
+    from alembic.util import CommandError
+
+    try:
+        if revision is not None and revision not in db.known_revisions():
+            raise StoreError(
+                f"database {target.display()} has schema {revision!r}, newer than this MIT Trainer knows"
+            )
+        if migrate:
+            db.upgrade(engine)
+    except CommandError as exc:
+        raise StoreError(f"cannot migrate database {target.display()}: {exc}") from exc

@@ -97,3 +97,45 @@ def test_clients_opening_a_new_database_together_migrate_once(pg_server: Any, tm
     assert [s.schema_revision() for s in stores] == ["0001"] * 2
     for s in stores:
         s.close()
+
+
+def test_schema_head_constant_is_the_newest_migration() -> None:
+    assert db.head_revision() == db.SCHEMA_HEAD
+
+
+def test_only_a_database_to_migrate_loads_alembic(db_url: str, tmp_path: Path) -> None:
+    """A database already at head opens without importing alembic (~0.3 s at every start-up)."""
+    code = (
+        "import sys; from pathlib import Path; from mit_trainer.storage import open_store; "
+        "s = open_store(sys.argv[1], recordings_dir=Path(sys.argv[2])); "
+        "print(s.schema_revision(), 'alembic' in sys.modules)"
+    )
+
+    def open_in_new_process() -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", code, db_url, str(tmp_path)], capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    with open_store(db_url, recordings_dir=tmp_path) as s:  # at head
+        s.add_patient("P01")
+    assert open_in_new_process() == "0001 False"
+    target = db.resolve_target(db_url)
+    engine = db.create_store_engine(target)
+    try:
+        db.downgrade(engine, "base")
+    finally:
+        engine.dispose()
+    assert open_in_new_process() == "0001 True"  # an empty schema is migrated, with alembic
+
+
+def test_a_version_table_with_two_revisions_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    open_store(path).close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0002')"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="2 schema revisions"):
+        open_store(path)

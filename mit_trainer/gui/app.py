@@ -182,19 +182,26 @@ def build(
                 executor="analysis",
             )
 
+        def prewarm() -> None:
+            # Import what a session needs now, on a worker, so no import stalls the GUI thread later.
+            services.tasks.run_in_background(
+                wiring.prewarm, lambda _r: settle_heap(), lambda _e: settle_heap(), executor="analysis"
+            )
+
         def opened(store: Any) -> None:
             services.store = store
             window.refresh_therapists()
             window.on_store_ready()
+            prewarm()
 
         def failed(exc: BaseException) -> None:
             window.lock_screen.show_error(f"Cannot open the database: {exc}")
+            prewarm()
 
+        # One start-up job at a time: the store first (the lock screen needs it), then the imports.
+        # Two workers running Python at once beside the GUI thread left it waiting for the GIL (the
+        # interpreter hands it to either waiting thread): 45-61 ms gaps at start-up.
         services.tasks.run_in_background(lambda: wiring.open_store(db), opened, failed)
-        # Import what a session needs now, on a worker, so no import stalls the GUI thread later.
-        services.tasks.run_in_background(
-            wiring.prewarm, lambda _r: settle_heap(), lambda _e: settle_heap(), executor="analysis"
-        )
 
     # The window's first paint goes first: on two cores, imports and the database opening on workers
     # hold the GIL often enough to stretch it past 50 ms (xcb: 34-60 ms; after it: 15-19 ms).

@@ -94,3 +94,39 @@ def test_start_up_work_runs_anyway_if_the_window_is_never_shown(qtbot: Any) -> N
     gate = AfterFirstPaint(w, lambda: ran.append(w.paints), fallback_ms=30)
     qtbot.waitUntil(gate.done, timeout=5000)
     assert ran == [0]
+
+
+def test_start_up_jobs_run_one_after_another(
+    qtbot: Any, unshown_rig: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The imports (prewarm) start once the store has opened: two workers running Python at once
+    beside the GUI thread kept it waiting for the interpreter lock."""
+    import threading
+
+    from mit_trainer.gui import wiring
+
+    real_open = wiring.open_store
+    log: list[str] = []
+    release = threading.Event()
+
+    def slow_open(db: Any) -> Any:
+        log.append("open begins")
+        release.wait(10)
+        store = real_open(db)
+        log.append("open ends")
+        return store
+
+    monkeypatch.setattr(wiring, "open_store", slow_open)
+    monkeypatch.setattr(wiring, "prewarm", lambda: log.append("prewarm"))
+    r = unshown_rig(tmp_path)
+    try:
+        r.window.show()
+        qtbot.waitUntil(lambda: log == ["open begins"], timeout=5000)
+        qtbot.wait(200)
+        assert log == ["open begins"]  # no prewarm while the store is opening
+        release.set()
+        qtbot.waitUntil(lambda: "prewarm" in log, timeout=30000)
+        assert log == ["open begins", "open ends", "prewarm"]
+    finally:
+        release.set()
+        r.close()

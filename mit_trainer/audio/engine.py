@@ -334,7 +334,7 @@ class AudioEngine(DeviceHealth):
             raise AudioError("The audio engine was opened without a microphone.")
         if self._attempt is not None:
             raise AudioError("An attempt is already being recorded.")
-        stim = None if stimulus is None else self._prepare_stimulus(stimulus, stimulus_rate_hz)
+        stim = None if stimulus is None else self.prepare_stimulus(stimulus, stimulus_rate_hz)
         self._stim_armed = False
         attempt = AttemptRecording(self, record_path=Path(record_path), stimulus=stim)
         self._attempt = attempt
@@ -345,9 +345,14 @@ class AudioEngine(DeviceHealth):
             self._stim_armed = True
         return attempt
 
-    def _prepare_stimulus(
+    def prepare_stimulus(
         self, stimulus: npt.NDArray[np.floating], rate_hz: int | None
     ) -> npt.NDArray[np.float32]:
+        """``stimulus`` as the stream plays it: mono float32 at the stream's rate, clipped to +-1.
+
+        Any thread may call this (it reads only the stream's settings): resampling a model takes a
+        few milliseconds, better spent on a worker than where the attempt starts. Samples already
+        at the stream's rate pass through (clipped)."""
         if not self._playback:
             raise AudioError("The audio engine was opened without a loudspeaker.")
         if rate_hz is None:
@@ -363,7 +368,7 @@ class AudioEngine(DeviceHealth):
             raise AudioError("The audio device is not running; choose a device again.")
         if self._attempt is not None:
             raise AudioError("An attempt is being recorded; stop it first.")
-        stim = self._prepare_stimulus(stimulus, stimulus_rate_hz)
+        stim = self.prepare_stimulus(stimulus, stimulus_rate_hz)
         self._stim_armed = False
         self._stim = stim
         self._stim_pos = 0

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -36,6 +36,16 @@ def vget(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
+
+
+class Rendered(NamedTuple):
+    """What the worker prepared for an attempt: the model, the samples to play (at the stream's rate,
+    cue tone included) with their rate, where to record, and the live tracker's stream."""
+
+    stimulus: Any
+    played: tuple[np.ndarray, int] | None
+    path: Path
+    stream: Any
 
 
 def with_cue_tone(samples: np.ndarray, rate_hz: int, *, delay_s: float) -> np.ndarray:
@@ -157,36 +167,42 @@ class SessionController(DecisionsMixin, QObject):
         if self.awaiting() not in ("model", "response"):
             return
 
-        rate = int(getattr(self._audio, "sample_rate_hz", 16_000))
+        audio = self._audio
+        rate = int(getattr(audio, "sample_rate_hz", 16_000))
         factory = self._stream_factory
         hook, view = self.before_attempt, self.view
+        cue_tone = self.cue_tone and not getattr(session, "is_unison", lambda: True)()
+        delay_s = float(vget(vget(view, "step"), "delay_s", 0.0) or 0.0)
 
-        def render() -> tuple[Any, Path, Any]:
-            """Off the GUI thread: the model, where to record, the live tracker (which may load a model)."""
+        def render() -> Rendered:
+            """Off the GUI thread: the model (with its cue tone, at the stream's rate: resampling takes
+            milliseconds), where to record, the live tracker (which may load a model)."""
             stim = session.render_model() if self.awaiting() == "model" else None
+            played: tuple[np.ndarray, int] | None = None
+            if stim is not None:
+                samples, stim_rate = np.asarray(stim.samples, dtype=np.float32), int(stim.sample_rate_hz)
+                if cue_tone:
+                    samples = with_cue_tone(samples, stim_rate, delay_s=delay_s)
+                played = audio.prepare_model(samples, stim_rate)
             stream = factory(rate) if factory is not None else None
             if hook is not None:
                 hook(view, stim)
-            return stim, session.next_recording_path(), stream  # type: ignore[attr-defined]
+            return Rendered(stim, played, session.next_recording_path(), stream)  # type: ignore[attr-defined]
 
         self.outcome = None
         self._run(render, self._start_attempt, executor="analysis")
 
-    def _start_attempt(self, rendered: tuple[Any, Path, Any]) -> None:
-        stimulus, path, stream = rendered
+    def _start_attempt(self, rendered: Rendered) -> None:
+        stimulus, path, stream = rendered.stimulus, rendered.path, rendered.stream
         self.stimulus = stimulus
         path.parent.mkdir(parents=True, exist_ok=True)
         assert self._audio is not None
-        if stimulus is None:
+        if stimulus is None or rendered.played is None:
             self.recording = self._audio.start_attempt(None, None, path)  # type: ignore[arg-type]
             notes: tuple[TargetNote, ...] = ()
             self._model_end_s = 0.0
         else:
-            samples = np.asarray(stimulus.samples, dtype=np.float32)
-            if self.cue_tone and not getattr(self.session, "is_unison", lambda: True)():
-                delay_s = float(vget(vget(self.view, "step"), "delay_s", 0.0) or 0.0)
-                samples = with_cue_tone(samples, int(stimulus.sample_rate_hz), delay_s=delay_s)
-            self.recording = self._audio.start_attempt(samples, int(stimulus.sample_rate_hz), path)
+            self.recording = self._audio.start_attempt(*rendered.played, path)
             notes = tuple(TargetNote(s.text, s.target, s.onset_s, s.offset_s) for s in stimulus.syllables)
             self._model_end_s = float(stimulus.duration_s)
         step = vget(self.view, "step")

@@ -153,6 +153,10 @@ class EngineAudio:
         )
         return EngineRecording(self.engine, attempt)
 
+    def prepare_model(self, samples: Any, rate_hz: int) -> tuple[Any, int]:
+        """The model resampled to the stream's rate (on a worker, before the attempt starts)."""
+        return self.engine.prepare_stimulus(samples, rate_hz), int(self.engine.sample_rate_hz)
+
     def mark_tap(self) -> float | None:
         return float(self.engine.mark_tap())
 

@@ -8,6 +8,7 @@ therapist's score, every tap is stored on the recording clock, and the item ends
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -77,6 +78,17 @@ def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
         return c.recording is None and not c.is_busy()
 
     c.before_attempt = answer
+    # Where each model is brought to the stream's rate: on the worker that renders it, not where the
+    # attempt starts on the GUI thread (resampling a model takes milliseconds).
+    engine = s.audio.engine
+    prepared: list[tuple[bool, int]] = []
+    real_prepare = engine.prepare_stimulus
+
+    def spy_prepare(samples: Any, rate_hz: int) -> Any:
+        prepared.append((threading.current_thread() is threading.main_thread(), rate_hz))
+        return real_prepare(samples, rate_hz)
+
+    engine.prepare_stimulus = spy_prepare
     first = c.view
     assert first.panel.item_no == 1 and first.step.id == "humming" and first.awaiting == "model"
     n_sylls = first.phrase.n_syllables
@@ -102,6 +114,9 @@ def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
             qtbot.keyClick(window, key)
         qtbot.waitUntil(lambda: not c.is_busy(), timeout=20000)
         assert s.patient_model.state.phase is Phase.FEEDBACK
+    # Models were resampled on the worker; the GUI thread only passed on samples already at the rate.
+    assert any(not on_gui and rate != engine.sample_rate_hz for on_gui, rate in prepared)
+    assert all(rate == engine.sample_rate_hz for on_gui, rate in prepared if on_gui)
     # The model lit every syllable in order while it played.
     assert sorted(set(lit_seen)) == list(range(n_sylls))
     assert Phase.LISTEN in phases and Phase.TOGETHER in phases and Phase.YOUR_TURN in phases

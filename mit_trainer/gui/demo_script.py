@@ -40,6 +40,12 @@ def demo_script(
         executor="analysis",
     )
     yield lambda: s.store is not None and bool(imported)
+    # The start-up imports (queued on the analysis worker once the store opened) end before the demo
+    # makes its practice history: that history is the demo's own set-up, not work a clinic's trainer
+    # does, and two workers running Python at once beside the GUI thread is not what a user meets.
+    warmed: list[Any] = []
+    s.tasks.run_in_background(lambda: None, warmed.append, executor="analysis")  # after what is queued
+    yield lambda: bool(warmed)
     from mit_trainer.app import demo as app_demo
     from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
     from mit_trainer.gui.therapist.lock import hash_pin

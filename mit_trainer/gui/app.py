@@ -286,6 +286,7 @@ def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = Non
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.lock()
+    wiring.load_runtimes()  # ~40 ms before the window appears instead of a ~30 ms stall after it
     prepare_to_show(app, window, services.patient_window)  # the patient's window shows with the session
     window.show()
     status = app.exec()

@@ -283,6 +283,7 @@ def run_demo(app: QApplication, *, db: str | None, screenshot_dir: Path | None) 
     mic.start_clock(speed)
     window.resize(*SIZES[0])
     window.lock()
+    wiring.load_runtimes()
     prepare_to_show(app, window, services.patient_window)
     from mit_trainer.gui.demo_script import demo_script
 

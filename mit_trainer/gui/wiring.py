@@ -41,6 +41,13 @@ def prewarm() -> None:
         log.warning("prewarm: cannot build the pitch trackers: %s", exc)
 
 
+def load_runtimes() -> None:
+    """Before the event loop: the imports that hold the GIL in one long piece (see ``load_runtime``)."""
+    from mit_trainer.analysis.pitch import load_runtime
+
+    load_runtime()
+
+
 def open_store(db: str | None) -> Any:
     """Open the store and repair recordings a crash left incomplete (app layer's start-up)."""
     from mit_trainer.app.startup import open_trainer_store

@@ -130,3 +130,28 @@ def test_start_up_jobs_run_one_after_another(
     finally:
         release.set()
         r.close()
+
+
+def test_the_inference_runtime_is_loaded_before_the_window_shows(tmp_path: Path) -> None:
+    """onnxruntime's import holds the GIL ~30 ms in one piece: before the window, not on a worker after."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mit_trainer.gui.app as a\n"
+        "def stop(app, *windows):\n"
+        "    print('onnxruntime' in sys.modules, flush=True)\n"
+        "    raise SystemExit(0)\n"
+        "a.prepare_to_show = stop\n"
+        "a.run(db=sys.argv[1])\n"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "MIT_TRAINER_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "t.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"

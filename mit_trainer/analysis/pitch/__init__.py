@@ -79,6 +79,20 @@ def shared_tracker(name: str) -> PitchTracker:
         return tracker
 
 
+def load_runtime() -> bool:
+    """Import the inference runtime (onnxruntime) now; False when it is not installed.
+
+    Its extension's initialisation holds the GIL for ~30 ms in one piece (measured: the longest single
+    hold of all start-up imports). A GUI calls this before its event loop runs, where nothing waits on
+    it, rather than letting a start-up worker do it beside a responsive window.
+    """
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def warm_up(name: str, *, batch: bool = True, stream: bool = True) -> None:
     """Build the shared tracker's sessions ahead of the first attempt (start-up, on a worker thread).
 
@@ -107,6 +121,7 @@ __all__ = [
     "PitchTracker",
     "VoicingSettings",
     "get_tracker",
+    "load_runtime",
     "shared_tracker",
     "warm_up",
 ]

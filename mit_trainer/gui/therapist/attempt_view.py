@@ -48,7 +48,12 @@ class SyllablePlot(PaintedChart):
     HEADROOM_SEMITONES = 4.0
 
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
-        super().__init__(parent, theme=theme, x_title="syllable", y_title="semitones above the low note")
+        super().__init__(
+            parent,
+            theme=theme,
+            x_title="syllable",
+            y_title="semitones above the low note:  □ target   ● heard",
+        )
         self.x_ticks = lambda lo, hi: [float(i) for i in range(math.ceil(lo), math.floor(hi) + 1)]
         self._x = np.zeros(0)
         self._target = np.zeros(0)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
+
 from mit_trainer.gui import wiring
 from mit_trainer.gui.editor.phrase_editor import PhraseEditor
 from mit_trainer.gui.main_window import MainWindow
@@ -77,7 +79,9 @@ def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
         s.patient_window.set_tap_side(req.tap_side)
         c.attach(session)
         window.show_page("session")
-        window.show_patient_view()
+        # The patient's window appears in the next event-loop turn: the session page and a whole new
+        # window painted in one turn held the GUI thread for 35-50 ms.
+        QTimer.singleShot(0, window.show_patient_view)
         window.say(f"Session started for {req.patient.code}.")
 
     s.tasks.run_in_background(make, started, lambda e: window.say(f"Cannot start the session: {e}"))

@@ -34,6 +34,7 @@ def _start_level1_session(qtbot: Any, rig: Any) -> None:
     patients.phrase_set.setCurrentIndex(idx)
     patients.start.click()
     qtbot.waitUntil(lambda: s.controller.session is not None and s.controller.view is not None, timeout=30000)
+    qtbot.waitUntil(s.patient_window.isVisible, timeout=5000)  # shown in the turn after the session page
 
 
 def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:

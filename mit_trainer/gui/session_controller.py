@@ -220,7 +220,10 @@ class SessionController(DecisionsMixin, QObject):
             self.live.start(self.recording.read_new, stream)
         self._clock.start()
         self.recording_changed.emit(True)
-        self.attempt_started.emit()
+        # The therapist's panel clears the last analysis in the next turn: this turn already repaints
+        # the patient's window for the new phase (together one 40-50 ms turn).
+        started = self.recording
+        QTimer.singleShot(0, lambda: self.recording is started and self.attempt_started.emit())
 
     def _window(self) -> ResponseWindow:
         return ResponseWindow(

@@ -101,6 +101,8 @@ def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
         if view.awaiting in ("model", "response"):
             qtbot.keyClick(window, Qt.Key.Key_M)
             qtbot.waitUntil(c.is_recording, timeout=20000)
+            # the last attempt's analysis leaves the therapist's panel once the new attempt runs
+            qtbot.waitUntil(lambda: panel.attempt_view.labels["overall"].text() == "–", timeout=5000)
             qtbot.waitUntil(tap_when_due, timeout=60000)
             continue
         assert view.awaiting == "confirm"

@@ -53,14 +53,22 @@ def test_upgrade_from_empty_matches_models_and_downgrade(empty_db_url: str) -> N
         engine.dispose()
 
 
-def test_open_store_refuses_a_newer_schema(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("UPDATE alembic_version SET version_num = '0099'", "newer than this MIT Trainer knows"),
+        ("INSERT INTO alembic_version (version_num) VALUES ('0002')", "2 schema revisions"),
+    ],
+    ids=["newer schema", "two revisions"],
+)
+def test_open_store_refuses_a_schema_it_does_not_know(tmp_path: Path, change: str, message: str) -> None:
     path = tmp_path / "x.sqlite3"
     open_store(path).close()
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        conn.execute(text(change))
     engine.dispose()
-    with pytest.raises(StoreError, match="newer than this MIT Trainer knows"):
+    with pytest.raises(StoreError, match=message):
         open_store(path)
 
 
@@ -128,14 +136,3 @@ def test_only_a_database_to_migrate_loads_alembic(db_url: str, tmp_path: Path) -
     finally:
         engine.dispose()
     assert open_in_new_process() == "0001 True"  # an empty schema is migrated, with alembic
-
-
-def test_a_version_table_with_two_revisions_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "x.sqlite3"
-    open_store(path).close()
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0002')"))
-    engine.dispose()
-    with pytest.raises(StoreError, match="2 schema revisions"):
-        open_store(path)

@@ -120,8 +120,8 @@ class PaintedChart(QWidget):
         """Add to the drawn canvas now (clipped and transformed like :meth:`draw_data`).
 
         ``draw`` returns the data-coordinate bounds of what it drew (None: nothing). Returns the widget
-        rectangle to update (those bounds plus ``margin_px``), or None when there is no canvas yet (the
-        next full draw includes everything) or nothing was drawn."""
+        rectangle to update (those bounds plus ``margin_px``; empty when nothing was drawn), or None when
+        there is no canvas for the present size yet (the next full drawing includes everything)."""
         if not self._canvas_fits():
             return None
         r = self.plot_rect()
@@ -135,7 +135,7 @@ class PaintedChart(QWidget):
         finally:
             p.end()
         if bounds is None:
-            return None
+            return QRect()
         dirty = xf.mapRect(bounds).adjusted(-margin_px, -margin_px, margin_px, margin_px)
         return dirty.intersected(r.adjusted(-1, -1, 1, 1)).toAlignedRect()
 

@@ -223,7 +223,12 @@ class SessionController(DecisionsMixin, QObject):
         # The therapist's panel clears the last analysis in the next turn: this turn already repaints
         # the patient's window for the new phase (together one 40-50 ms turn).
         started = self.recording
-        QTimer.singleShot(0, lambda: self.recording is started and self.attempt_started.emit())
+
+        def tell_panel() -> None:
+            if self.recording is started:  # (not when this attempt already ended)
+                self.attempt_started.emit()
+
+        QTimer.singleShot(0, tell_panel)
 
     def _window(self) -> ResponseWindow:
         return ResponseWindow(

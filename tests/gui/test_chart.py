@@ -60,6 +60,7 @@ def test_additions_land_on_the_canvas_and_name_their_region(qtbot: Any) -> None:
     xf = w.to_widget()
     expected = xf.mapRect(QRectF(4.0, 4.0, 2.0, 2.0)).adjusted(-3, -3, 3, 3).toAlignedRect()
     assert region == expected  # only that strip needs repainting
+    assert w.paint_on_canvas(lambda p: None).isEmpty()  # nothing drawn: nothing to repaint
     img = w.grab().toImage()
     centre = xf.map(QPointF(5.0, 5.0))
     assert _close(img.pixelColor(round(centre.x()), round(centre.y())), "#000000")

@@ -138,8 +138,8 @@ class PitchTrace(PaintedChart):
                 self.set_ranges((self._x_range[0], last + 2.0), self._y_range)  # redraws it all
         dirty = self.paint_on_canvas(self._draw_new, margin_px=TRACE_PEN_PX)
         if dirty is None:
-            self.update()
-        else:
+            self.update()  # drawn in full at the next paint
+        elif not dirty.isEmpty():
             self.update(dirty)
 
     def draw_data(self, p: QPainter, xf: QTransform) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QApplication, QComboBox, QLineEdit
 
 from mit_trainer.gui.patient.lanes import MIN_POINT_SIZE, PhraseLanes
 from mit_trainer.gui.patient.tap_pad import MIN_SIDE_MM, TapPad, mm_to_px
@@ -138,3 +138,36 @@ def test_the_same_cue_again_is_not_restyled(qtbot: Any) -> None:
     assert calls == [] and banner.word_label.text() == "Your turn" and "#1f6e3d" in sheet
     banner.show_cue("listen", "Listen", "#cfe8ff", "#1d232a")
     assert calls == ["background: #cfe8ff; color: #1d232a;"]
+
+
+def test_phase_changes_do_not_lay_out_the_patient_window_again(qtbot: Any) -> None:
+    """The cue band keeps its height with or without an icon, and the praise after an attempt is another
+    page over the task: the lanes and the trace keep their size, so the trace is not redrawn from scratch."""
+    from mit_trainer.gui.patient.model import Feedback, PatientScreenModel, Phase, TargetNote
+    from mit_trainer.gui.patient.window import PatientWindow
+
+    model = PatientScreenModel()
+    w = PatientWindow(model)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    notes = (TargetNote("thank", "H", 0.0, 0.8), TargetNote("you", "L", 0.9, 1.7))
+    model.update(syllables=("thank", "you"), pattern=("H", "L"), beats=(1.0, 1.0), notes=notes)
+    model.update(phase=Phase.LISTEN)
+    QApplication.processEvents()
+    w.trace.grab()
+    sizes = {(w.lanes.size().toTuple(), w.trace.size().toTuple(), w.banner.height())}
+    builds = w.trace.canvas_builds
+    for phase, extra in (
+        (Phase.YOUR_TURN, {}),
+        (Phase.IDLE, {}),  # "Get ready" has no icon
+        (Phase.FEEDBACK, {"feedback": Feedback.WELL_DONE}),
+        (Phase.LISTEN, {}),
+    ):
+        model.update(phase=phase, **extra)
+        QApplication.processEvents()
+        sizes.add((w.lanes.size().toTuple(), w.trace.size().toTuple(), w.banner.height()))
+    assert len(sizes) == 1, sizes
+    w.trace.grab()
+    assert w.trace.canvas_builds == builds

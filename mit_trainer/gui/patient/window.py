@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from mit_trainer.gui.icons import icon, pixmap
 from mit_trainer.gui.patient.lanes import PhraseLanes
@@ -37,6 +37,11 @@ class CueBanner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._shown: tuple[object, ...] | None = None
         self.icon_label = QLabel()
+        # A cue without an icon keeps the icon's room: the band's height never changes with the phase,
+        # so a phase change does not lay out the window again (and rebuild the trace's drawing).
+        keep = self.icon_label.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.icon_label.setSizePolicy(keep)
         self.word_label = QLabel()
         self.word_label.setAccessibleName("Cue")
         font = self.word_label.font()
@@ -106,16 +111,33 @@ class PatientWindow(QWidget):
         self.tap_pad = TapPad(self, theme=theme)
         self.tap_pad.tapped.connect(self.tapped)
 
+        keep = self.trace.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # hidden during a pause: the lanes keep their size
+        self.trace.setSizePolicy(keep)
+
         top = QHBoxLayout()
         top.addWidget(self.banner, 1)
         top.addWidget(self.pause_button)
         self._body = QHBoxLayout()
         self._centre = QVBoxLayout()
         self._centre.addWidget(self.prompt)
-        self._centre.addWidget(self.lanes, 3)
-        self._centre.addWidget(self.feedback_icon)
-        self._centre.addWidget(self.feedback)
-        self._centre.addWidget(self.trace, 2)
+        # The task (lanes and trace) and the praise after an attempt are two pages of one stack: switching
+        # between them never resizes the lanes or the trace (a resize redraws the trace from scratch).
+        self.work_page = QWidget()
+        work = QVBoxLayout(self.work_page)
+        work.setContentsMargins(0, 0, 0, 0)
+        work.addWidget(self.lanes, 3)
+        work.addWidget(self.trace, 2)
+        self.praise_page = QWidget()
+        praise = QVBoxLayout(self.praise_page)
+        praise.addStretch(1)
+        praise.addWidget(self.feedback_icon)
+        praise.addWidget(self.feedback)
+        praise.addStretch(1)
+        self.stage = QStackedWidget()
+        self.stage.addWidget(self.work_page)
+        self.stage.addWidget(self.praise_page)
+        self._centre.addWidget(self.stage, 1)
         self._pad_column = QVBoxLayout()
         self._pad_column.addStretch(1)
         self._pad_column.addWidget(self.tap_pad)
@@ -203,10 +225,9 @@ class PatientWindow(QWidget):
                 Phase.YOUR_TURN: (t.turn, t.turn_text),
             }.get(s.phase, (t.panel, t.text))
             self.banner.show_cue(icon_name, word, bg, fg)
-        feedback = s.phase is Phase.FEEDBACK
-        self.feedback.setVisible(feedback)
-        self.feedback_icon.setVisible(feedback)
-        self.lanes.setVisible(not feedback)
+        page = self.praise_page if s.phase is Phase.FEEDBACK else self.work_page
+        if self.stage.currentWidget() is not page:
+            self.stage.setCurrentWidget(page)
         self.trace.setVisible(s.phase in (Phase.LISTEN, Phase.TOGETHER, Phase.YOUR_TURN, Phase.IDLE))
 
     # --- input ---------------------------------------------------------------------------------------

@@ -139,3 +139,33 @@ def test_quick_repeated_loads_read_twice_and_draw_once(
     qtbot.waitUntil(lambda: len(drawn) == 1 and not panel._loading, timeout=15000)
     qtbot.wait(100)
     assert len(reads) == 2 and drawn == [2]
+
+
+def test_a_read_asked_for_while_the_charts_appear_starts_after_them(
+    qtbot: Any, rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart's first paint and the read's Python work would compete for the GIL: one after the other."""
+    from mit_trainer.gui.progress import progress_panel
+
+    store, window = rig.services.store, rig.window
+    _two_sessions(store)
+    store.add_therapist("T")
+    window.unlock_as(store.list_therapists()[0])
+    panel = window.pages["progress"]
+    events: list[str] = []
+    real_series, real_revealed = progress_panel.progress_series, panel._revealed
+
+    def series(*args: Any) -> Any:
+        events.append("read")  # on the database worker
+        return real_series(*args)
+
+    def revealed() -> None:
+        events.append("charts up")
+        real_revealed()
+
+    monkeypatch.setattr(progress_panel, "progress_series", series)
+    monkeypatch.setattr(panel, "_revealed", revealed)
+    window.show_page("progress")  # the charts start to appear; showing the page reads the patients
+    assert panel.revealing()
+    qtbot.waitUntil(lambda: len(panel.points) == 2 and not panel.charts_pending(), timeout=15000)
+    assert events[:2] == ["charts up", "read"]

@@ -73,15 +73,20 @@ def test_report_marks_overrides_and_keeps_notes(qtbot: Any, tmp_path: Path) -> N
     assert data[:5] == b"%PDF-" and b"/Image" in data and len(data) > 5000
 
 
-def test_progress_panel_draws_known_values_and_writes_the_report(
-    qtbot: Any, rig: Any, tmp_path: Path
-) -> None:
-    """Loaded off the GUI thread, drawn one chart per event-loop turn, then grabbed for the PDF."""
+def _unlocked_with_two_sessions(rig: Any) -> tuple[Any, Any]:
+    """The rig's store with two sessions, a therapist signed in; (window, progress panel)."""
     store, window = rig.services.store, rig.window
     _two_sessions(store)
     store.add_therapist("T")
     window.unlock_as(store.list_therapists()[0])
-    panel = window.pages["progress"]
+    return window, window.pages["progress"]
+
+
+def test_progress_panel_draws_known_values_and_writes_the_report(
+    qtbot: Any, rig: Any, tmp_path: Path
+) -> None:
+    """Loaded off the GUI thread, drawn one chart per event-loop turn, then grabbed for the PDF."""
+    window, panel = _unlocked_with_two_sessions(rig)
     window.show_page("progress")  # the page at once, its charts one per event-loop turn
     assert panel.isVisible() and not any(p.isVisible() for p in panel.plots.values())
     qtbot.waitUntil(lambda: all(p.isVisible() for p in panel.plots.values()), timeout=5000)
@@ -147,11 +152,7 @@ def test_a_read_asked_for_while_the_charts_appear_starts_after_them(
     """A chart's first paint and the read's Python work would compete for the GIL: one after the other."""
     from mit_trainer.gui.progress import progress_panel
 
-    store, window = rig.services.store, rig.window
-    _two_sessions(store)
-    store.add_therapist("T")
-    window.unlock_as(store.list_therapists()[0])
-    panel = window.pages["progress"]
+    window, panel = _unlocked_with_two_sessions(rig)
     events: list[str] = []
     real_series, real_revealed = progress_panel.progress_series, panel._revealed
 

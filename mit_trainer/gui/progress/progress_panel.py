@@ -144,7 +144,7 @@ class ProgressPanel(QWidget):
         steps: list[Any] = [
             lambda s=slot: s.setCurrentIndex(1) for slot in self.slots if slot.currentIndex() == 0
         ]
-        return [*steps, self._revealed] if steps else []
+        return [*steps, self._revealed]  # (always last: a list replacing this one keeps a deferred read)
 
     def revealing(self) -> bool:
         """Charts are still appearing (one per event-loop turn)."""

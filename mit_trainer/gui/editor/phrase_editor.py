@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -224,7 +224,10 @@ class PhraseEditor(QWidget):
         self.f_category.setCurrentText(p.category or "")
         self.f_trained.setChecked(p.trained)
         self._loading = False
-        self.validate()
+        # The messages follow in the next event-loop turn: checking the whole set (write and parse it
+        # again, ~8 ms) and filling the fields in one turn, with the page's repaint, held the GUI thread
+        # for up to 49 ms when a set was opened. Edits are checked at once (see _edited).
+        QTimer.singleShot(0, self.validate)
 
     def _syllables_edited(self) -> None:
         syll = split_syllables(self.f_syll.text())

@@ -111,3 +111,17 @@ def test_sets_are_listed_when_shown_and_read_on_a_worker(qtbot: Any, tmp_path: P
     qtbot.waitUntil(lambda: editor.phrase_set is not None and editor.phrase_set.path == target, timeout=10000)
     assert editor.messages.text().startswith(f"Imported as {target.name}.")
     tasks.wait_idle()
+
+
+def test_an_imported_set_keeps_its_note_above_its_messages(qtbot: Any, tmp_path: Path) -> None:
+    """The set's messages follow a shown phrase one event-loop turn later; the import note stays on top."""
+    editor = PhraseEditor(folders=lambda: [tmp_path / "mine"])
+    qtbot.addWidget(editor)
+    outside = tmp_path / "from-a-colleague.yaml"
+    shutil.copy(shipped_phrases_dir() / "level1.yaml", outside)
+    editor.import_file(outside)
+    qtbot.waitUntil(lambda: "No problems found." in editor.messages.text(), timeout=5000)
+    assert editor.messages.text().startswith("Imported as from-a-colleague.yaml.")
+    editor.f_id.setText("good-id")
+    editor.f_id.textEdited.emit("good-id")  # the next check shows the set's messages alone
+    assert editor.messages.text() == "No problems found."

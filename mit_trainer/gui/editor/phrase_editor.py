@@ -58,6 +58,7 @@ class PhraseEditor(QWidget):
         self._tasks = tasks
         self._listed = False
         self._note: tuple[Path | None, str] = (None, "")  # a message for when that set is open
+        self._lead = ""  # shown above the next check's messages (the note of the set just opened)
         self.phrase_set: PhraseSet | None = None
         self.phrases: list[Phrase] = []
         self._loading = False
@@ -181,7 +182,8 @@ class PhraseEditor(QWidget):
         self.open_set(ps)
         path, note = self._note
         if note and ps.path is not None and path is not None and ps.path.resolve() == path.resolve():
-            self.messages.setText(note + "\n" + self.messages.text())
+            self.messages.setText(note)
+            self._lead = note  # and above the set's messages, which follow in the next turn
             self._note = (None, "")
 
     def open_set(self, ps: PhraseSet) -> None:
@@ -227,7 +229,7 @@ class PhraseEditor(QWidget):
         # The messages follow in the next event-loop turn: checking the whole set (write and parse it
         # again, ~8 ms) and filling the fields in one turn, with the page's repaint, held the GUI thread
         # for up to 49 ms when a set was opened. Edits are checked at once (see _edited).
-        QTimer.singleShot(0, self.validate)
+        QTimer.singleShot(0, self, self.validate)
 
     def _syllables_edited(self) -> None:
         syll = split_syllables(self.f_syll.text())
@@ -273,7 +275,10 @@ class PhraseEditor(QWidget):
         _parsed, issues = parse_phrase_set(text, source=ps.path.name if ps.path else ps.name)
         lines = [] if beats_ok else ["Beats: type numbers separated by spaces, e.g. 2 1."]
         lines += [f"{i.severity}: {i.field + ': ' if i.field else ''}{i.message}" for i in issues]
-        self.messages.setText("\n".join(lines) if lines else "No problems found.")
+        text = "\n".join(lines) if lines else "No problems found."
+        if self._lead:
+            text, self._lead = f"{self._lead}\n{text}", ""
+        self.messages.setText(text)
         self.buttons["save"].setEnabled(not any(getattr(i, "severity", "") == "error" for i in issues))
         return list(issues)
 

@@ -127,9 +127,7 @@ class PaintedChart(QWidget):
         r = self.plot_rect()
         xf = self.to_widget(r)
         p = QPainter(self._canvas)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setClipRect(r)
-        p.setTransform(xf)
+        self._enter_data(p, r, xf)
         try:
             bounds = draw(p)
         finally:
@@ -138,6 +136,13 @@ class PaintedChart(QWidget):
             return QRect()
         dirty = xf.mapRect(bounds).adjusted(-margin_px, -margin_px, margin_px, margin_px)
         return dirty.intersected(r.adjusted(-1, -1, 1, 1)).toAlignedRect()
+
+    @staticmethod
+    def _enter_data(p: QPainter, r: QRectF, xf: QTransform) -> None:
+        """From here on ``p`` draws in data coordinates, antialiased, clipped to the data area ``r``."""
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setClipRect(r)
+        p.setTransform(xf)
 
     def _canvas_size(self) -> tuple[float, int, int]:
         dpr = self.devicePixelRatioF()
@@ -157,9 +162,7 @@ class PaintedChart(QWidget):
         r = self.plot_rect()
         xf = self.to_widget(r)
         self._draw_axes(p, r, xf)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setClipRect(r)
-        p.setTransform(xf)
+        self._enter_data(p, r, xf)
         self.draw_data(p, xf)
         p.end()
         self.canvas_builds += 1

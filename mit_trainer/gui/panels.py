@@ -81,7 +81,7 @@ def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
         window.show_page("session")
         # The patient's window appears in the next event-loop turn: the session page and a whole new
         # window painted in one turn held the GUI thread for 35-50 ms.
-        QTimer.singleShot(0, window.show_patient_view)
+        QTimer.singleShot(0, window, window.show_patient_view)
         window.say(f"Session started for {req.patient.code}.")
 
     s.tasks.run_in_background(make, started, lambda e: window.say(f"Cannot start the session: {e}"))

@@ -197,7 +197,7 @@ class SessionController(DecisionsMixin, QObject):
         self.stimulus = stimulus
         path.parent.mkdir(parents=True, exist_ok=True)
         assert self._audio is not None
-        if stimulus is None or rendered.played is None:
+        if rendered.played is None:  # no model (a probe question): record only
             self.recording = self._audio.start_attempt(None, None, path)  # type: ignore[arg-type]
             notes: tuple[TargetNote, ...] = ()
             self._model_end_s = 0.0
@@ -228,7 +228,7 @@ class SessionController(DecisionsMixin, QObject):
             if self.recording is started:  # (not when this attempt already ended)
                 self.attempt_started.emit()
 
-        QTimer.singleShot(0, tell_panel)
+        QTimer.singleShot(0, self, tell_panel)
 
     def _window(self) -> ResponseWindow:
         return ResponseWindow(

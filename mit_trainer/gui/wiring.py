@@ -32,7 +32,7 @@ def prewarm() -> None:
             importlib.import_module(name)
         except ImportError as exc:  # reported when the feature is used, not here
             log.warning("prewarm: %s", exc)
-    try:  # the trackers' onnxruntime sessions: building one holds the GIL for tens of ms
+    try:  # the trackers' onnxruntime sessions: building one takes tens of ms, better not at the first attempt
         from mit_trainer.analysis.pitch import DEFAULT_TRACKER, LIVE_TRACKER, warm_up
 
         warm_up(DEFAULT_TRACKER, stream=False)  # scoring and calibration: batch

@@ -68,9 +68,9 @@ _shared_lock = threading.Lock()
 def shared_tracker(name: str) -> PitchTracker:
     """The process's one tracker of ``name`` with default options, built on first use and then reused.
 
-    Building a tracker's onnxruntime session takes tens of milliseconds and holds the GIL throughout
-    (it would stall the GUI thread once per attempt); running a built session is thread-safe and
-    releases the GIL. Raises ValueError for an unknown name.
+    Building a tracker's onnxruntime session takes tens of milliseconds (once per attempt, it lengthened
+    the GUI thread's gaps during an analysis); running a built session is thread-safe and releases the
+    GIL. Raises ValueError for an unknown name.
     """
     with _shared_lock:
         tracker = _shared.get(name)

@@ -55,11 +55,8 @@ class SyllablePlot(PaintedChart):
             y_title="semitones above the low note:  □ target   ● heard",
         )
         self.x_ticks = lambda lo, hi: [float(i) for i in range(math.ceil(lo), math.floor(hi) + 1)]
-        self._x = np.zeros(0)
-        self._target = np.zeros(0)
-        self._detected = np.zeros(0)
         self._interval = 3.0
-        self.set_points(self._x, self._target, self._detected, interval=self._interval)
+        self.clear_points()
         self.setAccessibleName("Syllable pitch plot")
         self.setAccessibleDescription("Target pitch (squares) and detected pitch (circles) per syllable")
 

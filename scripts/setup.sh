@@ -14,7 +14,7 @@ APT_PACKAGES=(libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-p
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1)  # Qt's xcb plugin: the window on an X desktop
 if [[ $DEV == 1 ]]; then
-  APT_PACKAGES+=(postgresql festival espeak-ng sox xvfb xauth)
+  APT_PACKAGES+=(postgresql festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts espeak-ng sox xvfb xauth)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from mit_trainer.core.phrase_validation import CATEGORIES, FORMAT, PhraseIssue, read_phrase_set
-from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
+from mit_trainer.core.records import PhraseSet
 
 __all__ = [
     "CATEGORIES",
@@ -184,12 +184,6 @@ def matched_twin_issues(sets: Iterable[PhraseSet], reference: Iterable[PhraseSet
                 continue
             issues.append(PhraseIssue(src, p.line, f"{p.id}.x-matches", msg, "warning"))
     return issues
-
-
-def level_range_ok(phrase: Phrase) -> bool:
-    """True when the phrase's syllable count is within its level's range (PROTOCOL.md §2)."""
-    lo, hi = LEVEL_SYLLABLE_RANGE.get(phrase.level, (0, 10**6))
-    return lo <= phrase.n_syllables <= hi
 
 
 # --- canonical text -------------------------------------------------------------------------------

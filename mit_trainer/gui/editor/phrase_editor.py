@@ -282,9 +282,6 @@ class PhraseEditor(QWidget):
         self.buttons["save"].setEnabled(not any(getattr(i, "severity", "") == "error" for i in issues))
         return list(issues)
 
-    def toggle_tone(self, index: int) -> None:
-        self.chips.toggle(index)
-
     def new_phrase(self) -> None:
         if self.phrase_set is None:
             return

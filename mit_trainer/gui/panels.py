@@ -32,9 +32,9 @@ def add_panels(window: MainWindow, s: Any) -> None:
         },
     )
     editor = PhraseEditor(folders=wiring.phrase_folders, tasks=s.tasks)
-    window.add_page("session", "&Session", session)
-    window.add_page("patients", "&Patients", patients)
-    window.add_page("editor", "P&hrase sets", editor)
+    window.add_page("session", "Session", session)
+    window.add_page("patients", "Patients", patients)
+    window.add_page("editor", "Phrase sets", editor)
     _add_optional_pages(window, s)
 
     s.theme_changed.connect(session.attempt_view.set_theme)
@@ -59,8 +59,8 @@ def _add_optional_pages(window: MainWindow, s: Any) -> None:
     from mit_trainer.gui.progress.progress_panel import ProgressPanel
     from mit_trainer.gui.settings_panel import SettingsPanel
 
-    window.add_page("progress", "Pro&gress", ProgressPanel(s))
-    window.add_page("settings", "Se&ttings", SettingsPanel(s))
+    window.add_page("progress", "Progress", ProgressPanel(s))
+    window.add_page("settings", "Settings", SettingsPanel(s))
 
 
 def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:

@@ -147,9 +147,11 @@ class SessionController(DecisionsMixin, QObject):
             probe = step is not None and str(vget(step, "cue", "")) == "none"
             self._patient.update(
                 syllables=tuple(phrase.syllables),
+                text=str(phrase.text),
                 pattern=tuple(phrase.pattern),
                 beats=tuple(phrase.beats),
                 prompt=(phrase.probe or vget(step, "prompt")) if probe else None,
+                words_hidden=probe,  # the question, never its answer
             )
         if self.awaiting() == "done":
             self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)

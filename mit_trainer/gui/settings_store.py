@@ -39,6 +39,7 @@ class GuiSettings:
     cue_tone: bool = False
     tap_side: str = "left"
     tap_pad_mm: float = 45.0
+    tap_key: str = "F12"  # a tap from any window of the trainer (a USB foot pedal sends a key); "" = none
 
 
 def settings_path() -> Path:

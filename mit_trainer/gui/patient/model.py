@@ -49,6 +49,7 @@ class TargetNote:
 class PatientScreen:
     phase: Phase = Phase.IDLE
     syllables: tuple[str, ...] = ()
+    text: str = ""  # the phrase as written: the lanes keep its words whole
     pattern: tuple[str, ...] = ()
     beats: tuple[float, ...] = ()
     lit_index: int | None = None
@@ -56,7 +57,8 @@ class PatientScreen:
     notes: tuple[TargetNote, ...] = ()
     interval_semitones: float = 3.0
     low_note_hz: float = 150.0
-    prompt: str | None = None  # e.g. the probe question, shown small above the phrase
+    prompt: str | None = None  # e.g. the probe question, shown above the phrase
+    words_hidden: bool = False  # a probe: the words are the answer, so only the melody's shape is shown
     extra: dict[str, str] = field(default_factory=dict)
 
 

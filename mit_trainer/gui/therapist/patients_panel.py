@@ -95,7 +95,7 @@ class PatientsPanel(QWidget):
         self.code.returnPressed.connect(add.click)
         new_box = QGroupBox("New patient")
         nl = QFormLayout(new_box)
-        nl.addRow("&Code", self.code)
+        nl.addRow("C&ode", self.code)
         nl.addRow("Consents", self.c_clinical)
         nl.addRow("", self.c_research)
         nl.addRow("", self.c_audio)
@@ -139,7 +139,7 @@ class PatientsPanel(QWidget):
             ("Low note", self.low_note, "Low note"),
             ("&Interval", self.interval, "Interval"),
             ("&Tempo", self.tempo, "Tempo"),
-            ("Tap &side", self.tap_side, "Tap side"),
+            ("Tap si&de", self.tap_side, "Tap side"),
             ("", calibrate, "Calibrate voice"),
             ("&Protocol", self.protocol, "Protocol"),
             ("P&hrase set", self.phrase_set, "Phrase set"),

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -66,6 +67,7 @@ class SessionPanel(QWidget):
         self.phrase_label.setAccessibleName("Phrase")
 
         self.buttons: dict[str, QPushButton] = {}
+        self._shown_item: tuple[object, object] | None = None
 
         def button(key: str, text: str, shortcut: str, slot: Any, name: str | None = None) -> QPushButton:
             b = QPushButton(text)
@@ -109,8 +111,8 @@ class SessionPanel(QWidget):
         fl = QGridLayout(flow)
         fl.addWidget(button("continue", "Continue  (N)", "N", self.c.continue_), 0, 0)
         fl.addWidget(button("repeat", "Repeat step  (R)", "R", self.c.repeat), 0, 1)
-        fl.addWidget(button("skip", "Skip item  (K)", "K", self.c.skip), 1, 0)
-        fl.addWidget(button("end_item", "End item  (E)", "E", self.c.end_item), 1, 1)
+        fl.addWidget(button("skip", "Skip item…  (K)", "K", self._skip), 1, 0)
+        fl.addWidget(button("end_item", "End item…  (E)", "E", self._end_item), 1, 1)
         fl.addWidget(button("break", "Break…  (B)", "B", self._break), 2, 0)
         fl.addWidget(button("pause", "Pause / resume  (P)", "P", self.c.toggle_pause), 2, 1)
         fl.addWidget(
@@ -193,8 +195,10 @@ class SessionPanel(QWidget):
             self.proposal_label.setText(f"{kind}: {proposal.reason}")
         self.buttons["accept"].setEnabled(pending)
         self.buttons["decline"].setEnabled(pending)
-        if view is None:
-            self.attempt_view.clear()
+        item = (item_no, getattr(phrase, "id", None))
+        if view is None or item != self._shown_item:
+            self.attempt_view.clear()  # the last item's analysis never stands beside a new item
+        self._shown_item = item
         self._update_enabled()
 
     def _show_outcome(self, outcome: Any) -> None:
@@ -226,6 +230,22 @@ class SessionPanel(QWidget):
         reason, ok = QInputDialog.getText(self, "Override", "Reason (kept with the attempt)")
         if ok and reason.strip():
             self.c.override(OVERRIDE_CHOICES[choice], reason=reason.strip())
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask once before something that cannot be undone (a stray key must never end an item)."""
+        answer = QMessageBox.question(
+            self, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _skip(self) -> None:
+        if self.confirm("Skip item", "Skip this item? Its remaining steps are not presented."):
+            self.c.skip()
+
+    def _end_item(self) -> None:
+        if self.confirm("End item", "End this item now? Its remaining steps are not presented."):
+            self.c.end_item()
 
     def _break(self) -> None:
         fatigue, ok = QInputDialog.getInt(self, "Break", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10)

@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES = (
     "export",
     "patients",
     "sessions",
+    "assessments",
     "protocols",
 )
 

@@ -133,6 +133,10 @@ class PatientsPanel(QWidget):
         self.start.setAccessibleName("Start session")
         self.start.setProperty("primary", True)
         self.start.clicked.connect(self._start)
+        self.assessments_button = QPushButton("Assess&ments…")
+        self.assessments_button.setAccessibleName("Standardised assessments of this patient")
+        self.assessments_button.clicked.connect(self.open_assessments)
+        self.assessments: Any = None  # the open dialog
         sess_box = QGroupBox("Patient settings and session")
         sl = QFormLayout(sess_box)
         for label, w, name in (
@@ -141,6 +145,7 @@ class PatientsPanel(QWidget):
             ("&Tempo", self.tempo, "Tempo"),
             ("Tap si&de", self.tap_side, "Tap side"),
             ("", calibrate, "Calibrate voice"),
+            ("", self.assessments_button, "Standardised assessments of this patient"),
             ("&Protocol", self.protocol, "Protocol"),
             ("P&hrase set", self.phrase_set, "Phrase set"),
             ("&Level", self.level, "Level"),
@@ -161,6 +166,17 @@ class PatientsPanel(QWidget):
 
     def _set_enabled(self, on: bool) -> None:
         self.start.setEnabled(on)
+        self.assessments_button.setEnabled(on)
+
+    def open_assessments(self) -> None:
+        """The selected patient's standardised assessments (WAB, BDAE, ...): list and add."""
+        from mit_trainer.gui.therapist.assessments import AssessmentsDialog
+
+        if self.patient is None or self._store() is None:
+            return
+        self.assessments = AssessmentsDialog(tasks=self._tasks, store=self._store, patient=self.patient,
+                                             parent=self)  # fmt: skip
+        self.assessments.open()
 
     # --- data -----------------------------------------------------------------------------------------
     def reload(self, select_code: str | None = None) -> None:

@@ -129,10 +129,15 @@ def load_phrase_sets(path_or_dir: str | os.PathLike[str]) -> list[PhraseSet]:
     return sets
 
 
-def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str]) -> Path:
-    """Write the canonical text atomically (temporary file in the same folder, then rename)."""
+def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str], *, comments_from: str | None = None) -> Path:
+    """Write the canonical text atomically (temporary file in the same folder, then rename), with the
+    whole-line comments of ``comments_from`` (the file's text as it was) carried over."""
     target = Path(path)
     text = dump_phrase_set(ps)
+    if comments_from is not None:
+        from mit_trainer.core.phrase_comments import carry_comments
+
+        text = carry_comments(comments_from, text)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:

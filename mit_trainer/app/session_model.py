@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mit_trainer.app.session_plan import PlanRow
 from mit_trainer.core.advancement import Proposal
 from mit_trainer.core.engine import PanelInfo, SessionTotals
 from mit_trainer.core.engine_events import Outcome
@@ -77,6 +78,7 @@ class SessionView:
     patient_code: str
     protocol_id: str
     level: int
+    plan: tuple[PlanRow, ...] = ()  # today's items: done, current, upcoming
 
 
 @dataclass(frozen=True)

@@ -164,16 +164,21 @@ class MainWindow(QMainWindow):
         pv = self.s.patient_window
         st = self.s.settings
         screens = QGuiApplication.screens()
-        wanted = st.patient_screen if 0 <= st.patient_screen < len(screens) else len(screens) - 1
         own = self.screen()
-        if len(screens) > 1 and screens[wanted] is not own:
+        others = [i for i, sc in enumerate(screens) if sc is not own]
+        # the chosen screen when it is another one than the therapist's; else the first other screen
+        wanted = st.patient_screen if st.patient_screen in others else (others[0] if others else -1)
+        if wanted >= 0:
             pv.show_on_screen(wanted, full_screen=st.patient_full_screen)
         else:
             screen = own or QGuiApplication.primaryScreen()
             frame = self.frameGeometry().width() - self.geometry().width()
+            # the session page is what the therapist works with while the patient sings
+            page = self.pages.get("session")
+            page_w = page.minimumSizeHint().width() + 16 if page is not None else 0  # (+ the tab's frame)
             mine, theirs = side_by_side(
                 screen.availableGeometry(),
-                therapist_min_w=self.minimumSizeHint().width() + frame,
+                therapist_min_w=max(self.minimumSizeHint().width(), page_w) + frame,
                 patient_min_w=pv.minimumSizeHint().width() + frame,
             )
             if self.isFullScreen() or self.isMaximized():

@@ -177,7 +177,7 @@ class SettingsPanel(QWidget):
         w["auto_lock_min"].setValue(st.auto_lock_min)
         screens = w["patient_screen"]
         screens.clear()
-        screens.addItem("last screen", -1)
+        screens.addItem("another screen than this one", -1)
         for i, sc in enumerate(QGuiApplication.screens()):
             screens.addItem(f"{i + 1}: {sc.name()} {sc.size().width()}x{sc.size().height()}", i)
         screens.setCurrentIndex(max(0, screens.findData(st.patient_screen)))

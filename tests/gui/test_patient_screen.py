@@ -126,3 +126,50 @@ def test_on_one_screen_the_patient_window_does_not_cover_the_therapist(rig: Any,
     qtbot.waitUntil(pv.isVisible, timeout=5000)
     assert not window.geometry().intersects(pv.geometry())
     assert pv.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)  # the keyboard stays with them
+
+
+def _placement(tmp_path: Any, screens: list[tuple[str, int, int, int]]) -> dict[str, Any]:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = {
+        "synchronousWindowSystemEvents": False,
+        "windowFrameMargins": False,
+        "screens": [
+            {
+                "name": n,
+                "x": x,
+                "y": 0,
+                "width": w,
+                "height": h,
+                "logicalDpi": 96,
+                "logicalBaseDpi": 96,
+                "dpr": 1,
+            }
+            for n, x, w, h in screens
+        ],
+    }
+    cfg = Path(tmp_path) / "screens.json"
+    cfg.write_text(json.dumps(config), encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={cfg}", MIT_TRAINER_HOME=str(tmp_path))
+    probe = Path(__file__).with_name("placement_probe.py")
+    done = subprocess.run([sys.executable, str(probe)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_one_1280x800_screen_splits_side_by_side(tmp_path: Any) -> None:
+    got = _placement(tmp_path, [("only", 0, 1280, 800)])
+    t, p = QRect(*got["therapist"]), QRect(*got["patient"])
+    assert not t.intersects(p)  # the patient's window never covers the therapist's controls
+    assert t.width() >= got["session_page_min_w"] and p.width() >= got["patient_min_w"]
+    assert t.right() < 1280 and p.right() < 1280
+
+
+def test_two_screens_put_the_patient_on_the_second(tmp_path: Any) -> None:
+    got = _placement(tmp_path, [("therapist", 0, 1280, 800), ("patient", 1280, 1920, 1080)])
+    assert got["patient_screen"] == "patient" and got["therapist_screen"] == "therapist"
+    assert QRect(*got["patient"]).left() >= 1280

@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.gui import wiring
 from mit_trainer.gui.session_controller import SessionController, vget
 from mit_trainer.gui.theme import LIGHT, Theme
 from mit_trainer.gui.therapist.attempt_view import AttemptView
+from mit_trainer.gui.therapist.plan_editor import PlanEditor, PlanEntry
 
 #: key -> (outcome passed to the session, button text)
 SCORE_KEYS = {
@@ -128,6 +130,12 @@ class SessionPanel(QWidget):
         pl.addWidget(button("decline", "Decline", "Ctrl+D", lambda: self.c.decide_advancement(False)))
         self.proposal.hide()
 
+        self.plan = PlanEditor()
+        self.plan.changed.connect(self.c.replan)
+        self._plan_for: object = None  # the session whose phrases the plan offers
+        plan_box = QGroupBox("Today's plan")
+        QVBoxLayout(plan_box).addWidget(self.plan)
+
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Session notes")
         self.notes.setPlaceholderText(
@@ -146,6 +154,7 @@ class SessionPanel(QWidget):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.attempt_view, 1)
+        right.addWidget(plan_box)
         right.addWidget(QLabel("Notes"))
         right.addWidget(self.notes)
         outer = QHBoxLayout(self)
@@ -195,11 +204,26 @@ class SessionPanel(QWidget):
             self.proposal_label.setText(f"{kind}: {proposal.reason}")
         self.buttons["accept"].setEnabled(pending)
         self.buttons["decline"].setEnabled(pending)
+        self._show_plan(view)
         item = (item_no, getattr(phrase, "id", None))
         if view is None or item != self._shown_item:
             self.attempt_view.clear()  # the last item's analysis never stands beside a new item
         self._shown_item = item
         self._update_enabled()
+
+    def _show_plan(self, view: Any) -> None:
+        rows = vget(view, "plan", ()) or ()
+        entries = [PlanEntry(r.phrase_id, r.text, r.trained, r.status) for r in rows]
+        session = self.c.session
+        choices: list[PlanEntry] = []
+        if session is not None and session is not self._plan_for and hasattr(session, "phrase_set"):
+            self._plan_for = session
+            level = vget(view, "level")
+            choices = [
+                PlanEntry(p.id, p.text, p.trained) for p in session.phrase_set.phrases if p.level == level
+            ]
+            self.plan.set_warnings(wiring.plan_warner(session.phrase_set))
+        self.plan.set_plan(entries, choices)
 
     def _show_outcome(self, outcome: Any) -> None:
         self.attempt_view.show_outcome(

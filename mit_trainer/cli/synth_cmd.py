@@ -19,6 +19,7 @@ import soundfile as sf
 from mit_trainer.analysis.stimulus import MODES, Stimulus, render_stimulus, stimulus_to_json, write_wav
 from mit_trainer.analysis.voice import VoiceParams
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core import defaults
 from mit_trainer.core.phrases import PhraseSetError, load_phrase_sets
 from mit_trainer.core.records import Phrase, PhraseSet
 
@@ -52,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "these fractions of the phrase (0-1), for unison with fading")  # fmt: skip
     p.add_argument("--stress-lengthening", type=float, default=1.0, metavar="X",
                    help="stretch stressed (H) syllables by X (TMR accent; default 1.0)")  # fmt: skip
-    p.add_argument("--sample-rate", type=int, default=44100, metavar="HZ", help="output rate (default 44100)")
+    p.add_argument("--sample-rate", type=int, default=defaults.MODEL_SAMPLE_RATE_HZ, metavar="HZ",
+                   help=f"output rate (default {defaults.MODEL_SAMPLE_RATE_HZ})")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="random seed of the voice's small imperfections")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples instead of 16-bit PCM")
     p.add_argument("--json", metavar="FILE", help="also write syllable timings, notes and taps as JSON")

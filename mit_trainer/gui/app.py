@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
+from mit_trainer.core.defaults import DB_FILENAME
 from mit_trainer.gui import wiring
 from mit_trainer.gui.main_window import MainWindow
 from mit_trainer.gui.patient.model import PatientScreenModel
@@ -183,7 +184,7 @@ def build(
 
     settings = settings or load_settings()
     if db is None and settings.data_folder:
-        db = str(Path(settings.data_folder).expanduser() / "mit-trainer.sqlite3")
+        db = str(Path(settings.data_folder).expanduser() / DB_FILENAME)
     services = Services(app, settings, db=db, audio=audio)
     services.apply_settings(staged=False)
     window = MainWindow(services)

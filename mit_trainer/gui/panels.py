@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from mit_trainer.core import defaults
 from mit_trainer.gui import wiring
 from mit_trainer.gui.editor.phrase_editor import PhraseEditor
 from mit_trainer.gui.main_window import MainWindow
@@ -104,7 +105,7 @@ def play_phrase(window: MainWindow, s: Any, phrase: Any) -> None:
         return
 
     def render() -> Any:
-        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=150.0)
+        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=defaults.LOW_NOTE_HZ)
 
     s.tasks.run_in_background(
         render, lambda stim: wiring.play(s.audio, stim), lambda e: window.say(str(e)), executor="analysis"

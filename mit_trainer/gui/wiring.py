@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mit_trainer.core import defaults
+
 log = logging.getLogger(__name__)
 
 
@@ -237,7 +239,7 @@ def audio_test(audio: Any) -> str:
 
     import numpy as np
 
-    rate = 48_000
+    rate = defaults.STREAM_SAMPLE_RATE_HZ
     t = np.arange(rate) / rate
     tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
     rec = audio.start_attempt(tone, rate, scratch_recordings_dir() / "audio-test.wav")
@@ -267,7 +269,7 @@ def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
 
     return render_stimulus(
         phrase,
-        sample_rate_hz=48_000,
+        sample_rate_hz=defaults.STREAM_SAMPLE_RATE_HZ,
         low_hz=low_note_hz,
         interval_semitones=settings.interval_semitones,
         tempo_bpm=settings.tempo_bpm,

@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
+from mit_trainer.core import defaults
 from mit_trainer.gui.chart import PaintedChart
 from mit_trainer.gui.patient.model import TargetNote
 from mit_trainer.gui.theme import LIGHT, Theme
@@ -46,7 +47,7 @@ def semitones(f0_hz: np.ndarray, low_note_hz: float) -> np.ndarray:
 class PitchTrace(PaintedChart):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
         super().__init__(parent, theme=theme, x_title=X_TITLE, y_title=Y_TITLE, font_scale=AXIS_FONT_SCALE)
-        self._low_note_hz = 150.0
+        self._low_note_hz = defaults.LOW_NOTE_HZ
         self._interval = 3.0
         self._times: list[np.ndarray] = []
         self._f0: list[np.ndarray] = []

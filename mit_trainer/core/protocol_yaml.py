@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from mit_trainer.core.bounded_input import InputRefused, check_yaml_shape
+from mit_trainer.core.phrase_nodes import yaml_problem
 from mit_trainer.core.protocol import ProtocolIssue
 
 
@@ -152,14 +154,21 @@ def enum_names(enum: Any) -> str:
 
 def load_with_lines(text: str, chk: Checker) -> LineDict | None:
     """The YAML document as a LineDict, or None (with the problem added to ``chk``)."""
+    try:
+        check_yaml_shape(text, _BaseLoader)
+    except InputRefused as exc:
+        chk.add(exc.line, None, str(exc))
+        return None
+    except yaml.YAMLError as exc:
+        line, problem = yaml_problem(exc)
+        chk.add(line, None, f"YAML syntax error: {problem}")
+        return None
     loader = _LineLoader(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, problem = yaml_problem(exc)
         chk.add(line, None, f"YAML syntax error: {problem}")
         return None
     finally:

@@ -82,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return 0
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"mit-trainer: error: {one_line(exc.strerror or exc)}{one_line(where)}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mit-trainer: error: {one_line(where)}{one_line(exc.strerror or exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("mit-trainer: interrupted", file=sys.stderr)

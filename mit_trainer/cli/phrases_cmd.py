@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 from mit_trainer.core.display import printable
 from mit_trainer.core.phrases import (
@@ -57,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "trained or untrained, category and probe question.",
     )
     p_list.add_argument("path", metavar="PATH", help="a phrase-set file or a folder of them")
-    p_list.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
+    p_list.add_argument("--level", type=opt.integer(1, 3), help="only this level")
     p_list.add_argument("--category", help="only this category")
     p_list.add_argument("--untrained", action="store_true", help="only untrained (generalisation) phrases")
     p_list.add_argument("--trained", action="store_true", help="only trained phrases")

@@ -150,10 +150,10 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
     failed = total = 0
     for row in manifest_rows(reader):
         total += 1
-        name = "" if isinstance(row, csv.Error) else (row.get("audio") or "").strip()
+        name = "" if isinstance(row, ValueError) else (row.get("audio") or "").strip()
         try:
-            if isinstance(row, csv.Error):
-                raise ValueError(f"manifest line {reader.line_num}: {row}")
+            if isinstance(row, ValueError):
+                raise row
             phrase = phrases.get((row.get("phrase_id") or "").strip())
             if not name:
                 raise ValueError("empty audio column")
@@ -182,14 +182,17 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
 
 
 def manifest_rows(reader: csv.DictReader[str]) -> Iterator[Any]:
-    """The manifest's rows; a row the csv module refuses (a field over its limit) comes as the csv.Error."""
+    """The manifest's rows; a row the csv module refuses (a field over its limit) comes as a ValueError naming
+    its line (the csv module does not count refused lines, so they are counted here)."""
+    refused = 0
     while True:
         try:
             yield next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield exc
+            refused += 1
+            yield ValueError(f"manifest line {reader.line_num + refused}: {exc}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from mit_trainer.audio import (
     measure_round_trip,
     save_settings,
 )
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 
 
@@ -42,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--input", metavar="NAME", help="microphone name (default: keep the current choice)")
     p.add_argument("--output", metavar="NAME", help="loudspeaker/headphones name (default: keep)")
-    p.add_argument("--input-channel", metavar="N", type=int, help="which input is the microphone, from 1")
+    p.add_argument(
+        "--input-channel", metavar="N", type=opt.channel, help="which input is the microphone, from 1"
+    )
     p.add_argument("--system-default", action="store_true", help="forget the choice; use the system defaults")
     p.set_defaults(handler=_choose)
     p = asub.add_parser(

@@ -92,7 +92,7 @@ def test_unreadable_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     f = tmp_path / "latin1.yaml"
     f.write_bytes("name: caf\xe9\n".encode("latin-1"))
     assert main(["phrases", "validate", str(f)]) == 1
-    assert f"{f}: error: not UTF-8 text" in capsys.readouterr().out
+    assert f"{f}:1: error: not UTF-8 text" in capsys.readouterr().out
     assert main(["phrases", "list", str(f)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
 

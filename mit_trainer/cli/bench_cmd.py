@@ -32,7 +32,7 @@ from mit_trainer.scoring.independent.bench import (
 )
 from mit_trainer.scoring.independent.corpus import build_corpus, shipped_phrases
 from mit_trainer.scoring.independent.festival import FestivalError
-from mit_trainer.scoring.independent.plan import plan_corpus
+from mit_trainer.scoring.independent.plan import KINDS, plan_corpus
 
 #: Items analysed with the slow reference trackers (pyin ~0.2x real time, crepe-full ~0.5x).
 SLOW_LIMITS = {"pyin": 8, "crepe-full": 16, "crepe-medium": 32}
@@ -68,6 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "not make, per condition and error kind, own corpus side by side; both: also the own tracker table",
     )
     p.add_argument("--json", action="store_true", help="independent corpus: print the report as JSON")
+    p.add_argument("--kinds", metavar="NAMES", help="independent corpus: only these conditions/error kinds")
+    p.add_argument(
+        "--own-per-kind",
+        type=int,
+        metavar="N",
+        help="own corpus items per kind beside it (default 25, quick 4)",
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="independent corpus audio cache (default: user cache)")
     p.set_defaults(handler=run)
 
@@ -119,6 +126,15 @@ def _machine() -> str:
     )
 
 
+def _command(args: argparse.Namespace) -> str:
+    words = ["mit-trainer bench", f"--corpus {args.corpus}"] + (["--quick"] if args.quick else [])
+    for flag in ("seed", "per_kind", "own_per_kind", "kinds", "trackers"):
+        value = getattr(args, flag)
+        if value is not None and not (flag == "seed" and value == 2026):
+            words.append(f"--{flag.replace('_', '-')} {value}")
+    return " ".join(words)
+
+
 def run_independent(args: argparse.Namespace) -> int:
     tracker = (args.trackers or DEFAULT_TRACKER).split(",")[0].strip()
     if tracker not in TRACKER_NAMES and tracker != "swiftf0-own":
@@ -135,8 +151,14 @@ def run_independent(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     phrases = shipped_phrases()
-    counts = {"silence_leak": max(per_kind, INDEP_SILENCE_LEAK[q])}
-    plans = plan_corpus(phrases, seed=args.seed, per_kind=per_kind, counts=counts)
+    kinds = KINDS
+    if args.kinds:
+        kinds = tuple(dict.fromkeys(k.strip() for k in args.kinds.split(",") if k.strip()))
+        bad = [k for k in kinds if k not in KINDS]
+        if bad or not kinds:
+            raise CliError(f"unknown kind {', '.join(bad) or '(none)'}; choose from {', '.join(KINDS)}")
+    counts = {"silence_leak": max(per_kind, INDEP_SILENCE_LEAK[q])} if not args.per_kind else {}
+    plans = plan_corpus(phrases, seed=args.seed, per_kind=per_kind, kinds=kinds, counts=counts)
     try:
         items = build_corpus(
             plans, phrases=phrases, cache_dir=Path(args.cache_dir) if args.cache_dir else None, progress=say
@@ -147,20 +169,24 @@ def run_independent(args: argparse.Namespace) -> int:
     indep = run_bench(
         [from_independent(i) for i in items], name="independent", tracker_name=tracker, progress=say
     )
-    own_per_kind = 4 if args.quick else 25
-    own = run_bench(own_items(args.seed, own_per_kind), name="own", tracker_name=tracker, progress=say)
+    own_per_kind = (4 if args.quick else 25) if args.own_per_kind is None else args.own_per_kind
+    if own_per_kind < 0:
+        raise CliError("--own-per-kind must be 0 or more")
+    own = None
+    if own_per_kind:
+        own = run_bench(own_items(args.seed, own_per_kind), name="own", tracker_name=tracker, progress=say)
     setup = (
-        f"Command: mit-trainer bench --corpus {args.corpus}{' --quick' if args.quick else ''} --seed {args.seed}"
-        f"{f' --per-kind {args.per_kind}' if args.per_kind else ''}. Independent corpus: {len(items)} items "
-        f"({per_kind} per kind, silence_leak {counts['silence_leak']}), {indep.audio_s:.0f} s of audio, "
+        f"Command: {_command(args)}. Independent corpus: {len(items)} items ({per_kind} per kind, "
+        f"silence_leak {counts.get('silence_leak', per_kind)}), {indep.audio_s:.0f} s of audio, "
         f"generated or read from the cache in {gen_s:.0f} s; own corpus {own_per_kind} per kind. "
         f"Machine: {_machine()}. Run time {time.perf_counter() - t0:.0f} s."
     )
     if args.json:
-        print(json.dumps({"independent": report_json(indep), "own": report_json(own), "setup": setup}))
+        own_json = report_json(own) if own is not None else None
+        print(json.dumps({"independent": report_json(indep), "own": own_json, "setup": setup}))
         return 0
     text = format_report(indep, own) + "\n\n" + setup
-    if args.corpus == "both":
+    if args.corpus == "both" and own_per_kind:
         reports, _ = run_benchmark([tracker], seed=args.seed, per_kind=own_per_kind, progress=say)
         text += "\n\nOwn corpus, tracker table:\n\n" + format_table(reports, EXPECTED_VERDICT)
     print(text)

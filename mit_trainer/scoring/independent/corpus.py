@@ -19,7 +19,13 @@ import numpy.typing as npt
 
 from mit_trainer.core.phrases import load_phrase_sets, shipped_phrases_dir
 from mit_trainer.core.records import Phrase
-from mit_trainer.scoring.independent.festival import Rendition, sing_batch, speak_batch
+from mit_trainer.scoring.independent.festival import (
+    FestivalError,
+    Rendition,
+    festival_available,
+    sing_batch,
+    speak_batch,
+)
 from mit_trainer.scoring.independent.plan import ItemPlan
 from mit_trainer.scoring.independent.render import (
     SAMPLE_RATE_HZ,
@@ -133,6 +139,10 @@ def build_corpus(
         else:
             done[plan.item_id] = got
     if todo:
+        if not festival_available():
+            raise FestivalError(
+                "festival is not installed (Debian: apt-get install festival festvox-kallpc16k)"
+            )
         if progress:
             progress(f"generating {len(todo)} of {len(plans)} items (cache: {cache})")
         needs = {p.item_id: jobs_for(p, by_id[p.phrase_id], babble_texts(p, phrases)) for p in todo}

@@ -31,7 +31,7 @@ from mit_trainer.scoring.independent.bench import (
     run_bench,
 )
 from mit_trainer.scoring.independent.corpus import build_corpus, shipped_phrases
-from mit_trainer.scoring.independent.festival import FestivalError
+from mit_trainer.scoring.independent.errors import GenerationError
 from mit_trainer.scoring.independent.plan import KINDS, plan_corpus
 
 #: Items analysed with the slow reference trackers (pyin ~0.2x real time, crepe-full ~0.5x).
@@ -163,7 +163,7 @@ def run_independent(args: argparse.Namespace) -> int:
         items = build_corpus(
             plans, phrases=phrases, cache_dir=Path(args.cache_dir) if args.cache_dir else None, progress=say
         )
-    except FestivalError as exc:
+    except GenerationError as exc:
         raise CliError(f"cannot generate the independent corpus: {exc}") from exc
     gen_s = time.perf_counter() - t0
     indep = run_bench(

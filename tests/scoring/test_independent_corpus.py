@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from dataclasses import replace
 
 import librosa
 import numpy as np
@@ -18,6 +19,8 @@ from mit_trainer.cli.main import main
 from mit_trainer.scoring.attempt import analyze_attempt
 from mit_trainer.scoring.independent import perturb as pt
 from mit_trainer.scoring.independent.corpus import IndependentItem, build_corpus, cache_key, shipped_phrases
+from mit_trainer.scoring.independent.errors import GenerationError
+from mit_trainer.scoring.independent.espeak import speak
 from mit_trainer.scoring.independent.festival import FestivalError
 from mit_trainer.scoring.independent.plan import KINDS, RANGES, plan_corpus, plan_item
 from mit_trainer.scoring.independent.render import NOMINAL_PATIENT_PEAK_DBFS
@@ -37,11 +40,20 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def items(cache) -> dict[str, IndependentItem]:
+    """One item of each kind in the slice, with the voice family fixed: Festival, and espeak-ng re-sung
+    (``espeak_clean``, ``espeak_missing``) or spoken (``espeak_spoken``)."""
     if shutil.which("festival") is None:
         pytest.skip("festival is not installed")
     phrases = shipped_phrases()
-    plans = [plan_item(k, 0, phrases, seed=SEED) for k in SLICE]
-    return {it.plan.kind: it for it in build_corpus(plans, phrases=phrases, cache_dir=cache)}
+    plans = [replace(plan_item(k, 0, phrases, seed=SEED), voice="kal_diphone") for k in SLICE]
+    plans += [
+        replace(plan_item(k, 0, phrases, seed=SEED), voice=v, item_id=f"espeak_{k}-0")
+        for k, v in (("clean", "espeak:en-us"), ("missing", "espeak:en+f2"), ("spoken", "espeak:en"))
+    ]
+    return {
+        ("espeak_" if it.plan.voice.startswith("espeak") else "") + it.plan.kind: it
+        for it in build_corpus(plans, phrases=phrases, cache_dir=cache)
+    }
 
 
 def _yin_cents(item: IndependentItem, k: int, end_s: float) -> float:
@@ -84,7 +96,7 @@ def test_festival_onsets_follow_the_score(items):
 
 
 @needs_festival
-@pytest.mark.parametrize("kind", ["clean", "female", "stock_glide"])
+@pytest.mark.parametrize("kind", ["clean", "female", "stock_glide", "espeak_clean", "espeak_missing"])
 def test_sung_notes_are_on_target_within_20_cents(items, kind):
     """WORLD's re-pitched voice (and Festival's own, stock glides) is on the notes it was given (yin)."""
     it = items[kind]
@@ -94,6 +106,34 @@ def test_sung_notes_are_on_target_within_20_cents(items, kind):
     measured = [c for c in cents if not math.isnan(c)]
     assert len(measured) >= max(1, len(cents) - 1)
     assert max(abs(c) for c in measured) < 20.0, cents
+
+
+@needs_festival
+def test_espeak_sung_onsets_are_the_score(items):
+    """espeak-ng's syllables are moved onto the score's note starts: first phone of each at its note."""
+    it = items["espeak_clean"]
+    beat_s = 60.0 / it.plan.tempo_bpm
+    starts = np.concatenate(([0.0], np.cumsum(np.array(it.phrase.beats) * beat_s)[:-1]))
+    assert np.array(it.onsets_s) - it.onsets_s[0] == pytest.approx(starts, abs=1e-6)
+    assert all(o <= v < o + 0.3 for o, v in zip(it.onsets_s, it.vowel_onsets_s, strict=True))
+    miss = items["espeak_missing"]
+    assert len(miss.onsets_s) == miss.phrase.n_syllables - 1
+
+
+def test_espeak_phoneme_events_give_syllables_on_the_voice():
+    """Syllables from espeak-ng's phoneme events: one per vowel, each vowel sounding where it is said to."""
+    s = speak("I have a headache", voice="en-us")
+    assert len(s.onsets_s) == 5
+    assert all(a <= b < c <= d for a, b, c, d in zip(s.onsets_s, s.vowel_onsets_s, s.vowel_ends_s, s.ends_s,
+                                                     strict=True))  # fmt: skip
+    assert all(s.ends_s[k] <= s.onsets_s[k + 1] + 1e-9 for k in range(4))
+    x = s.samples.astype(np.float64)
+    loud = pt.active_rms(x, s.sample_rate_hz)
+    for v0, v1 in zip(s.vowel_onsets_s, s.vowel_ends_s, strict=True):
+        seg = x[int((v0 + 0.01) * s.sample_rate_hz) : int((v1 - 0.01) * s.sample_rate_hz)]
+        assert pt.rms(seg) > 0.2 * loud  # vowels are where the voice is loud
+    with pytest.raises(GenerationError, match="no voice"):
+        speak("hello", voice="xx-nonexistent")
 
 
 @needs_festival
@@ -157,15 +197,18 @@ def test_merged_and_first_half_produce_fewer_syllables(items):
 
 @needs_festival
 def test_spoken_version_has_every_syllable_at_the_planned_rate(items):
-    it = items["spoken"]
-    assert it.plan.mode == "spoken"
-    assert len(it.onsets_s) == it.phrase.n_syllables
-    assert all(math.isnan(n) for n in it.notes_hz)
-    wpm = it.plan.get("wpm")
-    assert 60.0 <= wpm <= 160.0
-    words = len(it.phrase.text.split())
-    # onset of the first syllable to the onset of the last, a lower bound of the planned phrase duration
-    assert it.onsets_s[-1] - it.onsets_s[0] < words * 60.0 / wpm
+    for it in (items["spoken"], items["espeak_spoken"]):
+        assert it.plan.mode == "spoken"
+        assert len(it.onsets_s) == it.phrase.n_syllables
+        assert all(math.isnan(n) for n in it.notes_hz)
+        wpm = it.plan.get("wpm")
+        assert 60.0 <= wpm <= 160.0
+        words = len(it.phrase.text.split())
+        x = it.samples.astype(np.float64)
+        frames = x[: x.size // 320 * 320].reshape(-1, 320)
+        loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.05 * pt.active_rms(x, SR))
+        spoken_s = (loud[-1] + 1) * 0.02 - it.onsets_s[0]  # first phone to the end of the voice
+        assert spoken_s == pytest.approx(words * 60.0 / wpm, rel=0.15)
 
 
 @needs_festival

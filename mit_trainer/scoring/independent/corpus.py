@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from mit_trainer.core.phrases import load_phrase_sets, shipped_phrases_dir
 from mit_trainer.core.records import Phrase
+from mit_trainer.scoring.independent.espeak import EspeakError, Speech, speak
 from mit_trainer.scoring.independent.festival import (
     FestivalError,
     Rendition,
@@ -36,7 +37,7 @@ from mit_trainer.scoring.independent.render import (
     render,
 )
 
-GENERATOR_VERSION = "indep-1"
+GENERATOR_VERSION = "indep-2"
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,10 +107,24 @@ def _load(path: Path) -> Rendered | None:
         return None
 
 
-def _run_jobs(jobs: list[Job]) -> dict[Job, Rendition]:
-    """Every distinct job, one Festival process per voice and job type."""
-    out: dict[Job, Rendition] = {}
+def _say(job: Job) -> Speech:
+    voice = job.voice.removeprefix("espeak:")
+    s = speak(job.text, voice=voice)
+    if job.n_syllables and len(s.onsets_s) != job.n_syllables and job.alt_text:
+        s = speak(job.alt_text, voice=voice)
+    if job.n_syllables and len(s.onsets_s) != job.n_syllables:
+        raise EspeakError(
+            f"espeak-ng ({voice}) said {len(s.onsets_s)} syllables for {job.n_syllables}: {job.text!r}"
+        )
+    return s
+
+
+def _run_jobs(jobs: list[Job]) -> dict[Job, Rendition | Speech]:
+    """Every distinct job: espeak-ng in process, one Festival process per voice and job type."""
+    out: dict[Job, Rendition | Speech] = {}
     uniq = list(dict.fromkeys(jobs))
+    out.update((j, _say(j)) for j in uniq if j.voice.startswith("espeak:"))
+    uniq = [j for j in uniq if not j.voice.startswith("espeak:")]
     for voice in sorted({j.voice for j in uniq}):
         sing = [j for j in uniq if j.voice == voice and j.notes]
         speak = [j for j in uniq if j.voice == voice and not j.notes]

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from mit_trainer.scoring.independent.errors import GenerationError
+
 #: Debian's US English diphone voices, and the HTS voice (it speaks but ignores singing-mode notes).
 DIPHONE_VOICES: tuple[str, ...] = ("kal_diphone", "ked_diphone")
 _TIMEOUT_S = 300.0
@@ -50,7 +52,7 @@ _DUMP_SCM = r"""
 """
 
 
-class FestivalError(RuntimeError):
+class FestivalError(GenerationError):
     """Festival is missing, failed, or did not produce what was asked (one line, for the user)."""
 
 

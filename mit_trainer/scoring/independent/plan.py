@@ -24,7 +24,15 @@ ERRORS: tuple[str, ...] = (
     "first_half", "silence", "silence_leak",
 )  # fmt: skip
 KINDS: tuple[str, ...] = CONDITIONS + ERRORS
-SUNG_VOICES: tuple[str, ...] = ("kal_diphone", "ked_diphone")
+FESTIVAL_VOICES: tuple[str, ...] = ("kal_diphone", "ked_diphone")
+#: espeak-ng voices (WORLD re-pitched and re-timed onto the score, or time-scaled speech).
+ESPEAK_VOICES: tuple[str, ...] = (
+    "espeak:en-us",
+    "espeak:en",
+    "espeak:en+m3",
+    "espeak:en-us+f3",
+    "espeak:en+f2",
+)
 #: Per range: low note range (Hz), WORLD formant ratio, and what Festival's notes are divided by.
 RANGES: dict[str, tuple[float, float, float, float]] = {
     "male": (95.0, 140.0, 1.0, 1.0),
@@ -119,6 +127,8 @@ def plan_item(kind: str, index: int, phrases: list[Phrase], *, seed: int) -> Ite
         glide = None
     elif kind == "long_glide":
         glide = float(rng.uniform(0.2, 0.3))
+    family = FESTIVAL_VOICES if kind == "stock_glide" or rng.random() < 0.5 else ESPEAK_VOICES
+    voice = family[int(rng.integers(len(family)))]
     transpose = float(rng.choice([-12, -7, -3, 3, 7, 12])) if kind == "transpose" else 0.0
     low = float(rng.uniform(lo, hi))
     if kind == "transpose":  # keep the sung key inside the voice's range
@@ -127,7 +137,7 @@ def plan_item(kind: str, index: int, phrases: list[Phrase], *, seed: int) -> Ite
         item_id=f"{kind}-{index}",
         kind=kind,
         phrase_id=phrase.id,
-        voice=SUNG_VOICES[int(rng.integers(len(SUNG_VOICES)))],
+        voice=voice,
         vocal_range=vocal_range,
         low_hz=round(low, 3),
         interval_semitones=float(rng.choice([3.0, 3.0, 4.0, 5.0])),

@@ -14,13 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import soxr
 
 from mit_trainer.analysis.stimulus import render_stimulus
 from mit_trainer.core.records import Phrase
 from mit_trainer.scoring.independent import perturb as pt
 from mit_trainer.scoring.independent import world
+from mit_trainer.scoring.independent.espeak import VOICES as ESPEAK_VOICES
+from mit_trainer.scoring.independent.espeak import Speech
 from mit_trainer.scoring.independent.festival import Note, Rendition
 from mit_trainer.scoring.independent.plan import RANGES, WRONG_INTERVAL_ST, ItemPlan
+from mit_trainer.scoring.independent.sung_speech import sing_speech
 
 SAMPLE_RATE_HZ = 16000
 VOICE_PEAK = 0.5
@@ -32,9 +36,11 @@ FloatArray = npt.NDArray[np.float64]
 class Job:
     """A Festival request: sing ``notes`` or speak ``text`` with ``voice``."""
 
-    voice: str
+    voice: str  # a Festival voice, or "espeak:" and an espeak-ng voice
     notes: tuple[Note, ...] = ()
     text: str = ""
+    alt_text: str = ""  # espeak: said instead when ``text`` does not give ``n_syllables`` syllables
+    n_syllables: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,17 +56,13 @@ class Rendered:
     model_onsets_s: tuple[float, ...]
 
 
-def sung_score(plan: ItemPlan, phrase: Phrase) -> list[tuple[str, float]]:
-    """(text, duration s) per note, or per rest (empty text)."""
-    return [(t, d) for t, d, _ in _score(plan, phrase)]
-
-
 def true_notes(plan: ItemPlan, phrase: Phrase) -> list[float]:
     """The note (Hz) of each sung syllable of the score, in order."""
-    return [hz for t, _, hz in _score(plan, phrase) if t]
+    return [hz for t, _, hz, _ in score(plan, phrase) if t]
 
 
-def _score(plan: ItemPlan, phrase: Phrase) -> list[tuple[str, float, float]]:
+def score(plan: ItemPlan, phrase: Phrase) -> list[tuple[str, float, float, int]]:
+    """(text, duration s, note Hz, the phrase syllable it sings) per note; a rest has empty text and -1."""
     rng = np.random.default_rng([plan.seed, 1])
     n = phrase.n_syllables
     beat_s = 60.0 / (plan.tempo_bpm * plan.tempo_factor)
@@ -75,27 +77,35 @@ def _score(plan: ItemPlan, phrase: Phrase) -> list[tuple[str, float, float]]:
         k = rng.choice(n, size=max(1, n // 2), replace=False)
         for i in k:
             durs[int(i)] *= float(rng.choice([0.4, 2.5]))
-    notes = [(phrase.syllables[i], durs[i], hz[i]) for i in range(n)]
+    notes = [(phrase.syllables[i], durs[i], hz[i], i) for i in range(n)]
     if plan.kind == "missing":
         d = int(plan.get("drop"))
-        notes[d] = ("", durs[d], 0.0)
+        notes[d] = ("", durs[d], 0.0, -1)
     elif plan.kind == "merged":
         i = int(plan.get("first"))
-        notes[i : i + 2] = [(phrase.syllables[i], durs[i] + durs[i + 1], hz[i])]
+        notes[i : i + 2] = [(phrase.syllables[i], durs[i] + durs[i + 1], hz[i], i)]
     elif plan.kind == "first_half":
         notes = notes[: math.ceil(n / 2)] if n > 2 else notes[:1]
     return notes
 
 
 def jobs_for(plan: ItemPlan, phrase: Phrase, babble_texts: list[str]) -> list[Job]:
-    """The Festival renderings an item needs: its own voice, then any babble talkers."""
+    """The renderings an item needs: its own voice, then any babble talkers (espeak-ng voices)."""
     out: list[Job] = []
     div = RANGES[plan.vocal_range][3]
-    if plan.kind in ("spoken", "spoken_for_sung"):
-        out.append(Job(plan.voice, text=" ".join(phrase.syllables)))
-    elif plan.kind not in ("silence", "silence_leak"):
-        out.append(Job(plan.voice, notes=tuple(Note(t, hz / div, d) for t, d, hz in _score(plan, phrase))))
-    out += [Job("kal_diphone" if i % 2 else "ked_diphone", text=t) for i, t in enumerate(babble_texts)]
+    syllables = " ".join(phrase.syllables)
+    if plan.kind in ("silence", "silence_leak"):
+        pass
+    elif plan.voice.startswith("espeak:"):
+        out.append(Job(plan.voice, text=phrase.text, alt_text=syllables, n_syllables=phrase.n_syllables))
+    elif plan.kind in ("spoken", "spoken_for_sung"):
+        out.append(Job(plan.voice, text=syllables))
+    else:
+        notes = tuple(Note(t, hz / div, d) for t, d, hz, _ in score(plan, phrase))
+        out.append(Job(plan.voice, notes=notes))
+    out += [
+        Job("espeak:" + ESPEAK_VOICES[i % len(ESPEAK_VOICES)], text=t) for i, t in enumerate(babble_texts)
+    ]
     return out
 
 
@@ -107,8 +117,31 @@ def babble_texts(plan: ItemPlan, phrases: list[Phrase]) -> list[str]:
     return [others[int(i)] for i in rng.choice(len(others), size=int(plan.get("talkers")), replace=False)]
 
 
-def _sung_voice(plan: ItemPlan, phrase: Phrase, r: Rendition, rng: np.random.Generator) -> FloatArray:
+def _female_variant(voice: str) -> bool:
+    return "+f" in voice
+
+
+def _shift(plan: ItemPlan) -> tuple[float, float]:
+    """(f0 factor, formant ratio) taking the generator's voice to the item's range."""
+    _, _, ratio, div = RANGES[plan.vocal_range]
+    if _female_variant(plan.voice):
+        return div / RANGES["female"][3], ratio / RANGES["female"][2]
+    return div, ratio
+
+
+def _sung_voice(
+    plan: ItemPlan, phrase: Phrase, r: Rendition | Speech, rng: np.random.Generator
+) -> tuple[FloatArray, list[float], list[float]]:
+    if isinstance(r, Speech):
+        glide = 0.2 if plan.glide_s is None else plan.glide_s
+        return sing_speech(
+            r, score=score(plan, phrase), lead_s=0.3, glide_s=glide, vibrato_cents=plan.vibrato_cents,
+            formant_ratio=_shift(plan)[1], sample_rate_hz=SAMPLE_RATE_HZ, rng=rng,
+        )  # fmt: skip
+    onsets, vowels = list(r.onsets_s), list(r.vowel_onsets_s)
     x = np.asarray(r.samples, dtype=np.float64)
+    if plan.glide_s is None:  # Festival's own contour and glides
+        return x, onsets, vowels
     if plan.glide_s is None:  # Festival's own contour and glides
         return x
     p = world.analyse(x, sample_rate_hz=r.sample_rate_hz)
@@ -118,20 +151,31 @@ def _sung_voice(plan: ItemPlan, phrase: Phrase, r: Rendition, rng: np.random.Gen
         vibrato_phase=float(rng.uniform(0, 6.3)),
     )  # fmt: skip
     y = world.resynthesize(p, f0, formant_ratio=RANGES[plan.vocal_range][2])
-    return np.asarray(y[: x.size], dtype=np.float64)
+    return np.asarray(y[: x.size], dtype=np.float64), onsets, vowels
 
 
-def _spoken_voice(plan: ItemPlan, phrase: Phrase, r: Rendition) -> tuple[FloatArray, float]:
-    """Festival's speech time-scaled to ``wpm`` words/min (prosody unchanged) in the item's range."""
+def _spoken_voice(
+    plan: ItemPlan, phrase: Phrase, r: Rendition | Speech
+) -> tuple[FloatArray, list[float], list[float]]:
+    """The speech time-scaled to ``wpm`` words/min (prosody unchanged) in the item's range."""
+    x = np.asarray(r.samples, dtype=np.float64)
+    ends = r.ends_s if isinstance(r, Speech) else r.offsets_s
+    if r.sample_rate_hz != SAMPLE_RATE_HZ:
+        x = soxr.resample(x, r.sample_rate_hz, SAMPLE_RATE_HZ)
     n_words = max(1, len(phrase.text.split()))
-    natural = r.offsets_s[-1] - r.onsets_s[0]
+    natural = ends[-1] - r.onsets_s[0]
     factor = (n_words * 60.0 / plan.get("wpm")) / max(natural, 1e-3)
-    p = world.analyse(r.samples, sample_rate_hz=r.sample_rate_hz)
+    p = world.analyse(x, sample_rate_hz=SAMPLE_RATE_HZ)
     n_out = int(p.f0_hz.size * factor)
     src = np.arange(n_out) / factor
-    f0 = np.interp(src, np.arange(p.f0_hz.size), p.f0_hz) * RANGES[plan.vocal_range][3]
-    y = world.resynthesize(p, f0, formant_ratio=RANGES[plan.vocal_range][2], source_frames=src)
-    return np.asarray(y, dtype=np.float64), factor
+    f0_factor, ratio = _shift(plan)
+    f0 = np.interp(src, np.arange(p.f0_hz.size), p.f0_hz) * f0_factor
+    y = world.resynthesize(p, f0, formant_ratio=ratio, source_frames=src)
+    return (
+        np.asarray(y, dtype=np.float64),
+        [t * factor for t in r.onsets_s],
+        [t * factor for t in r.vowel_onsets_s],
+    )
 
 
 def _leak(plan: ItemPlan, phrase: Phrase) -> tuple[FloatArray, tuple[float, ...]]:
@@ -144,8 +188,8 @@ def _leak(plan: ItemPlan, phrase: Phrase) -> tuple[FloatArray, tuple[float, ...]
     return m / (np.max(np.abs(m)) + 1e-12), tuple(s.onset_s for s in stim.syllables)
 
 
-def render(plan: ItemPlan, phrase: Phrase, made: list[Rendition]) -> Rendered:
-    """The item's audio and truth from the Festival renderings :func:`jobs_for` asked for, in that order."""
+def render(plan: ItemPlan, phrase: Phrase, made: list[Rendition | Speech]) -> Rendered:
+    """The item's audio and truth from the renderings :func:`jobs_for` asked for, in that order."""
     rng = np.random.default_rng([plan.seed, 3])
     sr = SAMPLE_RATE_HZ
     played: FloatArray | None = None
@@ -155,13 +199,11 @@ def render(plan: ItemPlan, phrase: Phrase, made: list[Rendition]) -> Rendered:
         return _render_silence(plan, phrase, rng)
     voice, babble = made[0], made[1:]
     if plan.kind in ("spoken", "spoken_for_sung"):
-        x, factor = _spoken_voice(plan, phrase, voice)
-        onsets = [t * factor for t in voice.onsets_s]
-        vowels = [t * factor for t in voice.vowel_onsets_s]
+        x, onsets, vowels = _spoken_voice(plan, phrase, voice)
         notes = [math.nan] * len(onsets)
     else:
-        x = _sung_voice(plan, phrase, voice, rng)
-        onsets, vowels, notes = list(voice.onsets_s), list(voice.vowel_onsets_s), true_notes(plan, phrase)
+        x, onsets, vowels = _sung_voice(plan, phrase, voice, rng)
+        notes = true_notes(plan, phrase)
     x = x * (VOICE_PEAK / (np.max(np.abs(x)) + 1e-12))
     cut = max(0, int((onsets[0] - 0.05) * sr))  # Festival's own leading pause out; the plan's lead in
     x = np.concatenate((np.zeros(int(plan.lead_s * sr)), x[cut:], np.zeros(int(0.4 * sr))))
@@ -185,7 +227,11 @@ def render(plan: ItemPlan, phrase: Phrase, made: list[Rendition]) -> Rendered:
 
 
 def _conditions(
-    plan: ItemPlan, x: FloatArray, onsets: list[float], babble: list[Rendition], rng: np.random.Generator
+    plan: ItemPlan,
+    x: FloatArray,
+    onsets: list[float],
+    babble: list[Rendition | Speech],
+    rng: np.random.Generator,
 ) -> FloatArray:
     sr = SAMPLE_RATE_HZ
     k = plan.kind
@@ -207,7 +253,7 @@ def _conditions(
     if k == "babble":
         mix = np.zeros(x.size)
         for b in babble:
-            s = np.asarray(b.samples, dtype=np.float64)
+            s = soxr.resample(np.asarray(b.samples, dtype=np.float64), b.sample_rate_hz, sr)
             mix = pt.add_at(
                 mix, s / (pt.active_rms(s, sr) + 1e-12), rng.uniform(-0.5, x.size / sr - 1.0), sr, 1.0
             )

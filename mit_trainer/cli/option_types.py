@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from mit_trainer.core.display import printable
 from mit_trainer.core.limits import (
+    CLINICAL_INTERVAL_SEMITONES_RANGE,
+    CLINICAL_TEMPO_BPM_RANGE,
     INTERVAL_SEMITONES_RANGE,
     LOW_HZ_RANGE,
     SAMPLE_RATE_HZ_RANGE,
@@ -69,6 +71,9 @@ def number(lo: float, hi: float, *, low_open: bool = False, unit: str = "") -> C
 tempo_bpm = number(*TEMPO_BPM_RANGE, unit=" BPM")
 interval_semitones = number(*INTERVAL_SEMITONES_RANGE, unit=" semitones")
 low_hz = number(*LOW_HZ_RANGE, unit=" Hz")
+#: What a model for a patient may be asked for (PROTOCOL.md §3), not what any audio may have.
+clinical_tempo_bpm = number(*CLINICAL_TEMPO_BPM_RANGE, unit=" BPM")
+clinical_interval_semitones = number(*CLINICAL_INTERVAL_SEMITONES_RANGE, unit=" semitones")
 sample_rate_hz = integer(*SAMPLE_RATE_HZ_RANGE, unit=" Hz")
 record_seconds = number(0.0, MAX_RECORD_SECONDS, low_open=True, unit=" s")
 fraction = number(0.0, 1.0)

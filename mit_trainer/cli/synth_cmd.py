@@ -45,12 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--low-hz", type=opt.low_hz, metavar="HZ", help="low note (L syllables), Hz")
     p.add_argument(
         "--interval",
-        type=opt.interval_semitones,
+        type=opt.clinical_interval_semitones,
         metavar="ST",
         help="interval from low to high note, semitones",
     )
     p.add_argument(
-        "--tempo", type=opt.tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
+        "--tempo", type=opt.clinical_tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
     )
     p.add_argument("--mode", choices=MODES, default="intone", help="model timbre and melody (default intone)")
     p.add_argument("--voice", choices=("male", "female"), help="model voice (default: from the low note)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import tempfile
 import time
 from dataclasses import replace
@@ -129,10 +131,16 @@ def _settings_for(args: argparse.Namespace) -> AudioSettings:
     return settings.with_devices(input_device=inp, output_device=out)
 
 
+TEST_WATCHDOG_S = 3.0
+SILENT_DBFS = -90.0  # a recording whose peak stays below this carries no sound at all
+
+
 def _test(args: argparse.Namespace) -> int:
     engine = AudioEngine()
     try:
-        info = engine.open(_settings_for(args))
+        # A quiet input may deliver its sound late and in blocks (an idle sound server renders every 2 s):
+        # the test waits longer than a session would before calling the input lost.
+        info = engine.open(dataclasses.replace(_settings_for(args), watchdog_timeout_s=TEST_WATCHDOG_S))
         rate = info.sample_rate_hz
         print(f"devices: input={info.input_device}, output={info.output_device}, {rate} Hz")
         t = np.arange(rate) / rate
@@ -152,6 +160,14 @@ def _test(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     lv = tone_result.levels
+    if not math.isfinite(lv.peak_dbfs) or lv.peak_dbfs < SILENT_DBFS:
+        print(
+            "recorded level: silent (the microphone works but delivered no sound: check that it is not "
+            "muted, that its level is up, and that the loudspeaker can reach it)"
+        )
+        xr = tone_result.xruns.total
+        print(f"xruns: {xr}")
+        return 0
     print(
         f"recorded level: {lv.rms_dbfs:.1f} dBFS RMS, peak {lv.peak_dbfs:.1f} dBFS"
         + (f", CLIPPING ({lv.clipped_samples} samples)" if lv.clipping else "")

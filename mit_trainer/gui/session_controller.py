@@ -153,6 +153,7 @@ class SessionController(DecisionsMixin, QObject):
                 beats=tuple(phrase.beats),
                 prompt=(phrase.probe or vget(step, "prompt")) if probe else None,
                 words_hidden=probe,  # the question, never its answer
+                language=str(getattr(getattr(self.session, "phrase_set", None), "language", "en") or "en"),
             )
         if self.awaiting() == "done":
             self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)

@@ -60,6 +60,7 @@ class PatientScreen:
     interval_semitones: float = defaults.INTERVAL_SEMITONES
     low_note_hz: float = defaults.LOW_NOTE_HZ
     prompt: str | None = None  # e.g. the probe question, shown above the phrase
+    language: str = "en"  # the patient's language: the cues, praise and chart words are in it
     words_hidden: bool = False  # a probe: the words are the answer, so only the melody's shape is shown
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -59,7 +59,8 @@ class PitchTrace(PaintedChart):
         self._n_frames = 0  # frames received (voiced or not)
         self.frames_drawn = 0
         self.y_ticks = lambda lo, hi: [0.0, self._interval]
-        self.y_label = lambda v: HIGH_WORD if v > 0 else LOW_WORD
+        self._words = (HIGH_WORD, LOW_WORD)
+        self.y_label = lambda v: self._words[0] if v > 0 else self._words[1]
         self.y_label_room = max(HIGH_WORD, LOW_WORD, key=len) + "  "
         self.x_ticks = lambda lo, hi: []
         self.set_ranges((0.0, 4.0 + TAIL_S), self._y_for(self._interval))
@@ -69,6 +70,12 @@ class PitchTrace(PaintedChart):
         self._timer.setObjectName("mit-trace-redraw")
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw)
+
+    def set_words(self, *, title: str, high: str, low: str) -> None:
+        """The chart's words in the patient's language."""
+        self.y_title, self._words = title, (high, low)
+        self.y_label_room = max(high, low, key=len) + "  "
+        self.invalidate()
 
     @staticmethod
     def _y_for(interval: float) -> tuple[float, float]:

@@ -293,15 +293,17 @@ def prepare_to_show(app: QApplication, *windows: QWidget) -> None:
         app.sendPostedEvents()
 
 
-def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+def application() -> QApplication:
+    """The application object, set up as the trainer wants it (also used by the demo)."""
     app = QApplication.instance() or QApplication([])
     # Hand the GIL to the GUI thread more often than every 5 ms while workers analyse audio.
     sys.setswitchinterval(0.002)
     app.setApplicationName("MIT Trainer")
-    if demo or screenshot_dir is not None:
-        from mit_trainer.gui.demo import run_demo
+    return app  # type: ignore[return-value]
 
-        return run_demo(app, db=db, screenshot_dir=screenshot_dir)
+
+def run(*, db: str | None) -> int:
+    app = application()
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.lock()

@@ -40,7 +40,7 @@ def _start_level1_session(qtbot: Any, rig: Any) -> None:
 def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
     from mit_trainer.app.demo import therapist_judgement
     from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
-    from mit_trainer.gui.demo import RATE_HZ
+    from mit_trainer.audio.fake_clock import RATE_HZ
 
     _start_level1_session(qtbot, rig)
     s, window, c = rig.services, rig.window, rig.services.controller

@@ -12,14 +12,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from mit_trainer.core.engine_events import ItemKind
-from mit_trainer.core.protocol import Protocol
 from mit_trainer.core.records import Phrase, PhraseSet
-from mit_trainer.core.selection import PlannedItem, SessionPlan
-from mit_trainer.storage import Store
-from mit_trainer.storage.base import utc_now
+from mit_trainer.core.selection import PlannedItem
 
 
 class PlanError(ValueError):
@@ -81,26 +77,3 @@ def plan_rows(
         text = phrase.text if phrase is not None else item.phrase_id
         rows.append(PlanRow(i, item.phrase_id, text, item.kind is ItemKind.TRAINED, status))
     return rows
-
-
-def propose_plan(
-    store: Store,
-    *,
-    patient_code: str,
-    protocol: Protocol,
-    phrase_set: PhraseSet,
-    level: int | None = None,
-    items_per_session: int | None = None,
-    probe_items: int | None = None,
-    now: datetime | None = None,
-    seed: int = 0,
-) -> SessionPlan:
-    """What the planner would choose for today (shown to the therapist before the session starts)."""
-    from mit_trainer.app.session_rules import plan_session
-
-    patient = store.get_patient_by_code(patient_code)
-    level = level or store.get_patient_settings(patient.id).level
-    return plan_session(
-        store, patient, protocol, phrase_set, level=level, now=now or utc_now(), seed=seed,
-        items_per_session=items_per_session, probe_items=probe_items,
-    )  # fmt: skip

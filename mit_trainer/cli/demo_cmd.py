@@ -52,7 +52,8 @@ def _run(args: argparse.Namespace) -> int:
     from mit_trainer.app.demo import DEMO_PATIENT, combined_phrase_set, run_demo
     from mit_trainer.app.session import SessionError
     from mit_trainer.core.phrases import PhraseSetError
-    from mit_trainer.core.protocol import ProtocolError, load_protocol
+    from mit_trainer.core.protocol import ProtocolError
+    from mit_trainer.core.protocol_files import load_protocol
     from mit_trainer.storage import StoreError, open_store
 
     if args.sessions < 1:

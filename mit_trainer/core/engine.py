@@ -32,7 +32,7 @@ from mit_trainer.core.engine_events import (
     SessionEnded,
 )
 from mit_trainer.core.engine_item import ItemState
-from mit_trainer.core.engine_rules import advance_item, close_item, start_item
+from mit_trainer.core.engine_rules import advance_item, close_item, item_state_from_dict, start_item
 from mit_trainer.core.protocol import AdvancementRule, LevelDef, Protocol
 from mit_trainer.core.selection import PlannedItem, PracticeRecord
 
@@ -247,7 +247,7 @@ class SessionState:
             rule=AdvancementRule.from_dict(d["rule"]),
             confirm_auto=bool(d["confirm_auto"]),
             plan=tuple(PlannedItem.from_dict(p) for p in d["plan"]),
-            items=tuple(ItemState.from_dict(i, level=level) for i in d["items"]),
+            items=tuple(item_state_from_dict(i, level=level) for i in d["items"]),
             phase=SessionPhase(d["phase"]),
             end_reason=d.get("end_reason"),
             prior_percentages=tuple(d.get("prior_percentages", ())),

@@ -10,10 +10,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from mit_trainer.demo.desktop import (
+from mit_trainer.audio.fake_clock import DemoMicrophone
+from mit_trainer.demo.tools import (
     DEMO_PIN,
     RATE_HZ,
-    DemoMicrophone,
     Script,
     StallMonitor,
     shoot,

@@ -99,7 +99,7 @@ def phrase_set_choices() -> list[tuple[str, str]]:
 
 def protocol_ids() -> list[str]:
     try:
-        from mit_trainer.core.protocol import shipped_protocols
+        from mit_trainer.core.protocol_files import shipped_protocols
 
         return [p.id for p in shipped_protocols()]
     except Exception as exc:  # a broken protocol file must not stop the window from opening
@@ -294,7 +294,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
     """A new :class:`~mit_trainer.app.session.TrainingSession` for the request of the patients panel."""
     from mit_trainer.app.session import TrainingSession, VoiceSettings
     from mit_trainer.core.phrases import load_phrase_set
-    from mit_trainer.core.protocol import load_protocol
+    from mit_trainer.core.protocol_files import load_protocol
 
     voice = VoiceSettings(
         low_note_hz=req.low_note_hz,
@@ -319,18 +319,17 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
 
 def propose_plan(store: Any, *, patient_code: str, protocol_id: str, phrase_set_path: str, level: int) -> Any:
     """The planner's proposal for today, the phrases that could be added, and a note on what was left out:
-    ``(entries, choices, note)`` as :class:`~mit_trainer.gui.therapist.plan_editor.PlanEntry` lists."""
-    from mit_trainer.app.session_plan import propose_plan as propose
+    ``(entries, choices, note)``, entries and choices as ``(phrase_id, text, trained)`` tuples."""
+    from mit_trainer.app.session_rules import propose_plan as propose
     from mit_trainer.core.phrases import load_phrase_set
-    from mit_trainer.core.protocol import load_protocol
-    from mit_trainer.gui.therapist.plan_editor import PlanEntry
+    from mit_trainer.core.protocol_files import load_protocol
 
     ps = load_phrase_set(phrase_set_path)
     plan = propose(store, patient_code=patient_code, protocol=load_protocol(protocol_id), phrase_set=ps,
                    level=level)  # fmt: skip
     by_id = {p.id: p for p in ps.phrases}
-    entries = [PlanEntry(i.phrase_id, by_id[i.phrase_id].text, i.kind.value == "trained") for i in plan.items]
-    choices = [PlanEntry(p.id, p.text, p.trained) for p in ps.phrases if p.level == level]
+    entries = [(i.phrase_id, by_id[i.phrase_id].text, i.kind.value == "trained") for i in plan.items]
+    choices = [(p.id, p.text, p.trained) for p in ps.phrases if p.level == level]
     left = []
     if plan.blocked:
         left.append(f"{len(plan.blocked)} practised in the last day")

@@ -8,10 +8,11 @@ import pytest
 
 from mit_trainer.app.demo import combined_phrase_set
 from mit_trainer.app.session import SessionError, TrainingSession, VoiceSettings
-from mit_trainer.app.session_plan import PlanError, plan_warnings, planned_items, propose_plan
+from mit_trainer.app.session_plan import PlanError, plan_warnings, planned_items
+from mit_trainer.app.session_rules import propose_plan
 from mit_trainer.core.engine import Replan, SessionPhase, replan
 from mit_trainer.core.engine_events import EngineError
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.storage import Consents, PatientSettings, open_store
 
 

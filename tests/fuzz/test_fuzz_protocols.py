@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mit_trainer.core.display import control_characters
-from mit_trainer.core.protocol import ProtocolIssue, shipped_protocol_paths, validate_protocol_file
+from mit_trainer.core.protocol import ProtocolIssue
+from mit_trainer.core.protocol_files import shipped_protocol_paths, validate_protocol_file
 from mit_trainer.core.protocol_validate import validate_text
 
 SHIPPED = {p.name: p.read_text(encoding="utf-8") for p in shipped_protocol_paths()}

@@ -75,7 +75,7 @@ def test_demo_script_takes_one_step_per_tick(qtbot: object) -> None:
 
 def test_stall_monitor_leaves_screenshots_out(qtbot: object, monkeypatch: object) -> None:
     """Work before a screenshot and work after it are two gaps; the screenshot itself is neither."""
-    from mit_trainer.demo import desktop as demo
+    from mit_trainer.demo import tools as demo
 
     clock = [100.0]
     monkeypatch.setattr(demo.time, "perf_counter", lambda: clock[0])  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from mit_trainer.cli.main import main
 from mit_trainer.core.bounded_input import InputRefused, read_text_file
 from mit_trainer.core.limits import MAX_YAML_BYTES
 from mit_trainer.core.phrases import parse_phrase_set, validate_phrase_file
-from mit_trainer.core.protocol import shipped_protocol_paths, validate_protocol_file
+from mit_trainer.core.protocol_files import shipped_protocol_paths, validate_protocol_file
 
 HEAD = "format: mit-phrases/1\nname: T\nlanguage: en\n"
 GOOD = HEAD + "phrases:\n  - id: thank-you\n    text: Thank you\n    level: 1\n"

@@ -36,7 +36,7 @@ from mit_trainer.core.engine_events import (
     SessionEnded,
     event_from_dict,
 )
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.core.selection import PlannedItem
 
 HE = load_protocol("HE1989")

@@ -202,7 +202,11 @@ class PatientsPanel(QWidget):
             return (*got, wiring.plan_warner(load_phrase_set(path)))
 
         def shown(got: Any) -> None:
-            entries, choices, note, warner = got
+            from mit_trainer.gui.therapist.plan_editor import PlanEntry
+
+            raw_entries, raw_choices, note, warner = got
+            entries = [PlanEntry(*e) for e in raw_entries]
+            choices = [PlanEntry(*c) for c in raw_choices]
             if self.plan is not None and self.plan[0] == key:  # the therapist's earlier list for today
                 by_id = {c.phrase_id: c for c in choices}
                 entries = [by_id[i] for i in self.plan[1] if i in by_id]

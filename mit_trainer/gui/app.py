@@ -38,6 +38,7 @@ class Services(QObject):
 
     theme_changed = Signal(object)  # Theme
     audio_message = Signal(str)  # device lost / restarted: shown to the therapist
+    store_ready = Signal(object)  # the store, once it has opened (on the GUI thread)
 
     def __init__(self, app: QApplication, settings: GuiSettings, *, db: str | None, audio: Any) -> None:
         super().__init__()
@@ -210,7 +211,7 @@ def build(
         def opened(store: Any) -> None:
             services.store = store
             window.refresh_therapists()
-            window.on_store_ready()
+            services.store_ready.emit(store)
             prewarm()
 
         def failed(exc: BaseException) -> None:

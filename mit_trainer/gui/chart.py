@@ -129,6 +129,7 @@ class PaintedChart(QWidget):
             return None
         r = self.plot_rect()
         xf = self.to_widget(r)
+        assert self._canvas is not None  # (_canvas_fits)
         p = QPainter(self._canvas)
         self._enter_data(p, r, xf)
         try:

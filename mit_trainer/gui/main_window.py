@@ -7,11 +7,13 @@ no services itself: :mod:`mit_trainer.gui.app` constructs them and passes them i
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QInputDialog,
     QMainWindow,
@@ -22,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.gui.keys import shortcut
 from mit_trainer.gui.therapist.lock import LockScreen, hash_pin, verify_pin
+from mit_trainer.gui.therapist.session_panel import SessionPanel
 
 PATIENT_SHARE = 0.5  # of a single screen's width, when both windows share it
 
@@ -50,6 +54,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("MIT Trainer")
         self.setAccessibleName("MIT Trainer therapist window")
         self.therapist: Any = None
+        self.calibration: QDialog | None = None  # the calibration wizard, while open
         self.lock_screen = LockScreen()
         self.lock_screen.unlock_requested.connect(self._try_unlock)
         self.lock_screen.create_requested.connect(self._create_therapist)
@@ -66,11 +71,11 @@ class MainWindow(QMainWindow):
         # one page per event-loop turn. Dialogs are parented to a page (dialog_parent) to inherit it.
         for part in (self.lock_screen, self.tabs.tabBar(), self.statusBar()):
             self.s.add_themed(part)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
-        QShortcut(QKeySequence("F11"), self, activated=self.toggle_patient_full_screen)
-        QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.show_patient_view)
+        shortcut("Ctrl+L", self, self.lock)
+        shortcut("F11", self, self.toggle_patient_full_screen)
+        shortcut("Ctrl+Shift+V", self, self.show_patient_view)
         for i in range(9):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda k=i: self.tabs.setCurrentIndex(k))
+            shortcut(f"Ctrl+{i + 1}", self, functools.partial(self.tabs.setCurrentIndex, i))
         self.s.idle_lock.lock_now.connect(self.lock)
         self.s.tasks.failed.connect(self.say)
 
@@ -203,7 +208,8 @@ class MainWindow(QMainWindow):
             self.dialog_parent(), "End session", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10
         )
         if ok:
-            notes = self.pages["session"].notes.toPlainText() if "session" in self.pages else ""
+            page = self.pages.get("session")
+            notes = page.notes.toPlainText() if isinstance(page, SessionPanel) else ""
             self.s.controller.end_session(fatigue, notes)
 
     def show_summary(self, end: Any) -> None:

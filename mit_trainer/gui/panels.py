@@ -39,7 +39,6 @@ def add_panels(window: MainWindow, s: Any) -> None:
     _add_optional_pages(window, s)
 
     s.theme_changed.connect(session.attempt_view.set_theme)
-    s.theme_changed.connect(window.pages["progress"].apply_theme)
     session.end_requested.connect(window.ask_end_session)
     s.controller.summary_ready.connect(window.show_summary)
     s.controller.message.connect(window.say)
@@ -50,17 +49,16 @@ def add_panels(window: MainWindow, s: Any) -> None:
     editor.play_requested.connect(lambda phrase: play_phrase(window, s, phrase))
     editor.saved.connect(lambda _p: patients.reload())
 
-    def on_store_ready() -> None:
-        patients.reload()  # the editor lists its sets when first shown
-
-    window.on_store_ready = on_store_ready  # type: ignore[attr-defined]
+    s.store_ready.connect(lambda _store: patients.reload())  # the editor lists its sets when first shown
 
 
 def _add_optional_pages(window: MainWindow, s: Any) -> None:
     from mit_trainer.gui.progress.progress_panel import ProgressPanel
     from mit_trainer.gui.settings_panel import SettingsPanel
 
-    window.add_page("progress", "Progress", ProgressPanel(s))
+    progress = ProgressPanel(s)
+    window.add_page("progress", "Progress", progress)
+    s.theme_changed.connect(progress.apply_theme)
     window.add_page("settings", "Settings", SettingsPanel(s))
 
 
@@ -92,9 +90,11 @@ def open_calibration(window: MainWindow, s: Any, patient: Any) -> None:
     from mit_trainer.gui.therapist.calibration import CalibrationWizard
 
     wizard = CalibrationWizard(s, patient, parent=window.dialog_parent())
-    window.calibration = wizard  # type: ignore[attr-defined]
+    window.calibration = wizard
     s.calibration_recording = wizard.is_recording
-    wizard.saved.connect(lambda _hz: window.pages["patients"].reload(select_code=patient.code))
+    patients = window.pages["patients"]
+    if isinstance(patients, PatientsPanel):
+        wizard.saved.connect(lambda _hz: patients.reload(select_code=patient.code))
     wizard.open()
 
 

@@ -22,7 +22,7 @@ def test_done_and_current_items_are_locked(qtbot: Any) -> None:
     assert not editor.buttons["remove"].isEnabled() and not editor.buttons["down"].isEnabled()
     editor.list.setCurrentRow(2)
     assert not editor.buttons["up"].isEnabled()  # never above the running item
-    editor.move(1)
+    editor.move_item(1)
     assert changes[-1] == ["d", "c"]
     editor.remove()  # the selection followed "c" to row 3
     assert changes[-1] == ["d"]
@@ -63,7 +63,7 @@ def test_plan_before_and_during_the_session(qtbot: Any, rig: Any) -> None:
     dialog.editor.list.setCurrentRow(len(proposed) - 1)
     dialog.editor.remove()  # one item fewer
     dialog.editor.list.setCurrentRow(1)
-    dialog.editor.move(-1)  # the second first
+    dialog.editor.move_item(-1)  # the second first
     chosen = dialog.phrase_ids()
     assert chosen == [proposed[1], proposed[0], *proposed[2:-1]]
     dialog.accept()

@@ -9,10 +9,11 @@ attempt it says "Well done" or "Let's try again together". It renders :class:`Pa
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from mit_trainer.gui.icons import icon, pixmap
+from mit_trainer.gui.keys import shortcut
 from mit_trainer.gui.patient.i18n import PatientTexts
 from mit_trainer.gui.patient.lanes import PhraseLanes
 from mit_trainer.gui.patient.model import FEEDBACK_TEXT, Feedback, PatientScreen, PatientScreenModel, Phase
@@ -150,7 +151,7 @@ class PatientWindow(QWidget):
         outer.addLayout(top)
         outer.addLayout(self._body, 1)
         self.set_tap_side(tap_side)
-        QShortcut(QKeySequence("P"), self, activated=self._on_pause)
+        shortcut("P", self, self._on_pause)
         model.subscribe(self._on_change)
         self.apply_theme(theme)
         self._render(model.state, force=True)

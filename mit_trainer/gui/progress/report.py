@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QUrl
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import QImage, QImageWriter, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 
 def _value(x: object) -> str:
@@ -83,7 +83,7 @@ def write_session_report(
         buf = QByteArray()
         dev = QBuffer(buf)
         dev.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(dev, "PNG")
+        QImageWriter(dev, QByteArray(b"PNG")).write(image)
         dev.close()
         doc.addResource(
             QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{key}"), QImage.fromData(buf)

@@ -103,8 +103,11 @@ class PatientsPanel(QWidget):
         nl.addRow("", add)
         for i in range(nl.rowCount()):
             lab = nl.itemAt(i, QFormLayout.ItemRole.LabelRole)
-            if lab and isinstance(lab.widget(), QLabel):
-                lab.widget().setBuddy(nl.itemAt(i, QFormLayout.ItemRole.FieldRole).widget())
+            field = nl.itemAt(i, QFormLayout.ItemRole.FieldRole)
+            label_w = lab.widget() if lab is not None else None
+            buddy = field.widget() if field is not None else None
+            if isinstance(label_w, QLabel) and buddy is not None:
+                label_w.setBuddy(buddy)
 
         self.low_note = QLabel("not calibrated")
         self.low_note.setAccessibleName("Low note")

@@ -7,7 +7,7 @@ melody twice in a row, a phrase twice), never as refusals: the therapist decides
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -44,7 +44,7 @@ class PlanEditor(QWidget):
         self.setAccessibleName("Today's plan")
         self.entries: list[PlanEntry] = []
         self._choices: dict[str, PlanEntry] = {}
-        self._warn = lambda ids: []  # (upcoming-and-current ids) -> warnings
+        self._warn: Callable[[list[str]], list[str]] = lambda ids: []  # ids to come -> warnings
         self.list = QListWidget()
         self.list.setAccessibleName("Items of today's plan")
         self.add_choice = QComboBox()
@@ -58,8 +58,8 @@ class PlanEditor(QWidget):
         grid = QGridLayout()
         for i, (key, text, slot) in enumerate(
             (
-                ("up", "Move up", lambda: self.move(-1)),
-                ("down", "Move down", lambda: self.move(1)),
+                ("up", "Move up", lambda: self.move_item(-1)),
+                ("down", "Move down", lambda: self.move_item(1)),
                 ("remove", "Remove", self.remove),
                 ("add", "Add", self.add),
             )
@@ -89,8 +89,8 @@ class PlanEditor(QWidget):
                 self.add_choice.addItem(f"{c.text}{'' if c.trained else '  (untrained probe)'}", c.phrase_id)
         self._fill(row)
 
-    def set_warnings(self, fn: object) -> None:
-        self._warn = fn  # type: ignore[assignment]
+    def set_warnings(self, fn: Callable[[list[str]], list[str]]) -> None:
+        self._warn = fn
         self._fill(self.list.currentRow())
 
     def upcoming(self) -> list[str]:
@@ -123,7 +123,7 @@ class PlanEditor(QWidget):
         self.buttons["add"].setEnabled(self.add_choice.count() > 0)
 
     # --- edits ---------------------------------------------------------------------------------------
-    def move(self, delta: int) -> None:
+    def move_item(self, delta: int) -> None:
         row = self.list.currentRow()
         to = row + delta
         if not (0 <= row < len(self.entries) and 0 <= to < len(self.entries)):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mit_trainer.gui import wiring
+from mit_trainer.gui.keys import shortcut as make_shortcut
 from mit_trainer.gui.session_controller import SessionController, vget
 from mit_trainer.gui.theme import LIGHT, Theme
 from mit_trainer.gui.therapist.attempt_view import AttemptView
@@ -76,9 +76,7 @@ class SessionPanel(QWidget):
             b.setAccessibleName(name or text.replace("&", "").strip())
             b.setToolTip(f"Shortcut: {shortcut}")
             b.clicked.connect(slot)
-            QShortcut(
-                QKeySequence(shortcut), self, activated=b.click, context=Qt.ShortcutContext.WindowShortcut
-            )
+            make_shortcut(shortcut, self, b.click)
             self.buttons[key] = b
             return b
 

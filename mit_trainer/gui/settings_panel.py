@@ -73,6 +73,13 @@ class SettingsPanel(QWidget):
         for label, key in (("automatic (from the low note)", "auto"), ("male", "male"), ("female", "female")):
             model_voice.addItem(label, key)
         add(mf, "model_voice", "Model &voice", model_voice)
+        model_source = QComboBox()
+        for label, key in (
+            ("synthesized", "synthesized"),
+            ("my recorded model (fallback to synthesized)", "recorded"),
+        ):
+            model_source.addItem(label, key)
+        add(mf, "model_source", "Model voice s&ource", model_source)
         interval = QDoubleSpinBox()
         interval.setRange(2, 7)
         interval.setDecimals(0)
@@ -161,6 +168,7 @@ class SettingsPanel(QWidget):
             box.setCurrentIndex(max(0, idx))
         w["model_volume"].setValue(round(st.model_volume * 100))
         w["model_voice"].setCurrentIndex(max(0, w["model_voice"].findData(st.model_voice)))
+        w["model_source"].setCurrentIndex(max(0, w["model_source"].findData(st.model_source)))
         w["interval_semitones"].setValue(st.interval_semitones)
         w["tempo_bpm"].setValue(st.tempo_bpm)
         w["default_protocol"].setCurrentText(st.default_protocol)
@@ -187,6 +195,7 @@ class SettingsPanel(QWidget):
             output_device=w["output_device"].currentData(),
             model_volume=w["model_volume"].value() / 100.0,
             model_voice=w["model_voice"].currentData() or "auto",
+            model_source=w["model_source"].currentData() or "synthesized",
             interval_semitones=w["interval_semitones"].value(),
             tempo_bpm=w["tempo_bpm"].value(),
             default_protocol=w["default_protocol"].currentText(),

@@ -3,12 +3,14 @@
 The therapist is Festival singing the phrase (right, or with the pattern upside down) into the fake
 microphone after the dialog's count-in; truth is the notes Festival was given. The session is started
 through the patients page with the model voice source set to the recorded model, and the dialog is
-opened from the session panel and from the phrase editor. Screenshots go to docs/screenshots/.
+opened from the session panel and from the phrase editor. The dialog's screenshots go to a temporary
+folder, or to ``$MIT_TRAINER_SCREENSHOTS`` when set (``docs/screenshots/record-model-*.png`` were made so).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,6 @@ import soxr
 from mit_trainer.core.records import Phrase
 from tests.app.festival_singer import Sung, sing
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SET_YAML = """\
 format: mit-phrases/1
 name: Recorded model test
@@ -79,6 +80,7 @@ def _start_session(qtbot: Any, rig: Any) -> None:
 def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Path) -> None:
     from mit_trainer.app.export import export_dataset
 
+    shots = Path(os.environ.get("MIT_TRAINER_SCREENSHOTS") or tmp_path)
     s, window, c = rig.services, rig.window, rig.services.controller
     _start_session(qtbot, rig)
     phrase: Phrase = c.session.current_phrase()
@@ -100,7 +102,7 @@ def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Pat
     assert not dialog.buttons["keep"].isEnabled() and dialog.buttons["keep_anyway"].isEnabled()
     assert dialog.table.rowCount() == 2 and dialog.table.item(0, 2).text() == "L"
     assert "does not match" in dialog.status.text()
-    dialog.grab().save(str(SHOTS / "record-model-mismatch.png"))
+    dialog.grab().save(str(shots / "record-model-mismatch.png"))
     dialog.ask_reason = lambda: "   "
     dialog.buttons["keep_anyway"].click()
     assert "only with a reason" in dialog.status.text() and dialog.take is take
@@ -114,7 +116,7 @@ def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Pat
         take.passed and dialog.buttons["keep"].isEnabled() and not dialog.buttons["keep_anyway"].isEnabled()
     )
     assert [dialog.table.item(r, 2).text() for r in range(2)] == ["H", "L"]
-    dialog.grab().save(str(SHOTS / "record-model-match.png"))
+    dialog.grab().save(str(shots / "record-model-match.png"))
     dialog.buttons["keep"].click()
     qtbot.waitUntil(lambda: dialog.list.rowCount() == 1, timeout=20000)
     [kept] = s.store.list_recorded_models()
@@ -131,13 +133,16 @@ def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Pat
     assert dialog.list.item(1, 3).text() == "pass" and dialog.list.item(1, 2).text() == "60 BPM"
     assert not dialog.buttons["try_again"].isEnabled() and not dialog.buttons["keep_anyway"].isEnabled()
     dialog.list.selectRow(1)
-    dialog.grab().save(str(SHOTS / "record-model-list.png"))
+    dialog.grab().save(str(shots / "record-model-list.png"))
     # Play the selected model: it goes to the loudspeaker
     played_before = rig.mic.device.played_audio().size
     dialog.buttons["play"].click()
     qtbot.waitUntil(lambda: s.audio.engine.is_playing, timeout=20000)
     qtbot.waitUntil(lambda: not s.audio.engine.is_playing, timeout=30000)
     assert rig.mic.device.played_audio().size > played_before
+    assert all(
+        (shots / f"record-model-{k}.png").stat().st_size > 10_000 for k in ("mismatch", "match", "list")
+    )
     dialog.close()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     models_dir = s.store.recorded_models_dir()

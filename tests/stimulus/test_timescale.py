@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import librosa
 import numpy as np
 import pytest
+import soxr
 
 from mit_trainer.analysis.timescale import time_scale
 from mit_trainer.core.records import Phrase
@@ -17,12 +19,18 @@ PHRASE = Phrase(
 )
 
 
-@pytest.mark.parametrize("factor", [0.6, 1.5])
-def test_duration_scales_and_notes_keep_their_pitch(factor: float) -> None:
+@pytest.mark.parametrize(
+    ("factor", "options"),
+    [(0.6, {}), (1.5, {}), (1.5, {"f0_method": "dio"}), (0.6, {"f0_method": "dio", "work_rate_hz": 16000})],
+    ids=["harvest-0.6", "harvest-1.5", "dio-1.5", "dio-at-16kHz-of-32kHz-0.6"],
+)
+def test_duration_scales_and_notes_keep_their_pitch(factor: float, options: dict[str, Any]) -> None:
     sung = sing(PHRASE, low_midi=50, interval=4, tempo_bpm=60.0)
-    sr = sung.sample_rate_hz
-    y = time_scale(sung.samples, sample_rate_hz=sr, factor=factor)
-    assert y.dtype == np.float32 and y.size == round(sung.samples.size * factor)
+    sr, x = sung.sample_rate_hz, sung.samples
+    if "work_rate_hz" in options:  # a recording at twice the rate WORLD works at
+        sr, x = 2 * sr, soxr.resample(x, sr, 2 * sr).astype(np.float32)
+    y = time_scale(x, sample_rate_hz=sr, factor=factor, **options)
+    assert y.dtype == np.float32 and y.size == round(x.size * factor)
     # each note's middle half (Festival sings note i over beat i), timed on the scaled clock
     for i, truth_hz in enumerate(sung.sounding_hz):
         a, b = round((i + 0.25) * factor * sr), round((i + 0.75) * factor * sr)
@@ -38,5 +46,7 @@ def test_factor_one_is_a_copy_and_bad_arguments_are_refused() -> None:
         time_scale(x, sample_rate_hz=16000, factor=5.0)
     with pytest.raises(ValueError, match="mono"):
         time_scale(np.zeros((100, 2)), sample_rate_hz=16000, factor=2.0)
+    with pytest.raises(ValueError, match="f0_method must be"):
+        time_scale(x, sample_rate_hz=16000, factor=2.0, f0_method="yin")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="sample_rate_hz must be positive"):
         time_scale(x, sample_rate_hz=0, factor=2.0)

@@ -684,6 +684,10 @@ class TrainingSession:
         params = self.stimulus_parameters()
         fade = params["fade"]
         stim_voiced = phrase.duration_s(self.voice.tempo_bpm)
+        voiced_from = 0.3  # the synthesized model's lead-in
+        if self._recorded_model_id is not None and self._model_cache is not None:  # a recorded model's span
+            sylls = self._model_cache[1].syllables
+            voiced_from, stim_voiced = sylls[0].onset_s, sylls[-1].offset_s - sylls[0].onset_s
         fields: dict[str, Any] = {
             "item_index": item_index,
             "phrase_id": phrase.id,
@@ -694,8 +698,8 @@ class TrainingSession:
             "trained": item.kind is ItemKind.TRAINED,
             "backup": item.backup_role is not BackupRole.NONE,
             "cue": step.cue.value,
-            "fade_start_s": None if fade is None else round(0.3 + fade[0] * stim_voiced, 4),
-            "fade_end_s": None if fade is None else round(0.3 + fade[1] * stim_voiced, 4),
+            "fade_start_s": None if fade is None else round(voiced_from + fade[0] * stim_voiced, 4),
+            "fade_end_s": None if fade is None else round(voiced_from + fade[1] * stim_voiced, 4),
             "tempo_bpm": self.voice.tempo_bpm,
             "interval_semitones": self.voice.interval_semitones,
             "low_note_hz": self.voice.low_note_hz,

@@ -300,6 +300,28 @@ def test_a_session_plays_the_recorded_model_when_the_setting_says_so(
     [attempt] = store.attempts_for_session(session.session_id)
     assert attempt.analysis is not None
     assert attempt.analysis["stimulus"]["recorded_model_id"] == model.id and out.analysis is not None
+    # unison with fading: the recorded voice fades out over the step's span of the model's own syllables
+    session.score("correct")
+    while session.view().awaiting == "model" and session.current_step().cue.value != "unison-fade":
+        session.model_played()
+    step = session.current_step()
+    assert step.cue.value == "unison-fade" and step.fade is not None
+    faded = session.render_model()
+    first, last = faded.syllables[0].onset_s, faded.syllables[-1].offset_s
+    end_s = first + step.fade.end * (last - first)
+    start_s = first + step.fade.start * (last - first)
+    tail = faded.samples[round((end_s + 0.05) * SR) :]
+    clicks = [round(t * SR) for t in faded.tap_times_s if t > end_s]
+    quiet = np.delete(
+        tail, [i - round((end_s + 0.05) * SR) + k for i in clicks for k in range(round(0.04 * SR))]
+    )
+    assert np.sqrt(np.mean(quiet**2)) < 1e-4 < np.sqrt(np.mean(faded.samples[: round(start_s * SR)] ** 2))
+    session.model_played()
+    session.submit_audio(right.samples, sample_rate_hz=SR, model_offset_s=0.0)
+    fade_row = store.attempts_for_session(session.session_id)[-1]
+    assert fade_row.step_id == "unison-fade"
+    assert fade_row.fade_start_s == pytest.approx(start_s, abs=1e-3)
+    assert fade_row.fade_end_s == pytest.approx(end_s, abs=1e-3)
     # the same session with the setting "synthesized", and with the model's file gone: the synthesized one
     synth = start("synthesized", "P02")
     synth.model_played()

@@ -32,7 +32,8 @@ import numpy.typing as npt
 import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
-from mit_trainer.app.recorded_model import RecordedModelError, RecordedModelPlayer
+from mit_trainer.app.recorded_model import RecordedModelError
+from mit_trainer.app.recorded_playback import RecordedModelPlayer
 from mit_trainer.app.session_model import (
     OUTCOME_TO_VERDICT,
     SCORE_WORDS,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import librosa
 import numpy as np
 import pytest
 import soundfile as sf
+from sqlalchemy import text
 
 from mit_trainer.app.demo import combined_phrase_set
 from mit_trainer.app.recorded_model import (
@@ -24,18 +26,18 @@ from mit_trainer.app.recorded_model import (
     ModelTarget,
     RecordedModelError,
     RecordedModels,
-    choose_model,
     count_in,
-    load_model_audio,
-    model_stimulus,
     recorded_models_for_phrase,
     recording_length_s,
 )
+from mit_trainer.app.recorded_playback import choose_model, load_model_audio, model_stimulus
+from mit_trainer.app.session import TrainingSession, VoiceSettings
 from mit_trainer.audio.devices import AudioSettings
 from mit_trainer.audio.engine import AudioEngine
 from mit_trainer.audio.fake import FakeAudioDevice
+from mit_trainer.core.protocol import load_protocol
 from mit_trainer.core.records import Phrase, PhraseSet
-from mit_trainer.storage import RecordedModelInput, Store, open_store
+from mit_trainer.storage import PatientSettings, RecordedModelInput, Store, open_store
 from tests.app.festival_singer import Sung, sing
 from tests.storage.helpers_storage import analysis_json
 
@@ -223,6 +225,29 @@ def test_the_session_uses_this_therapists_model_then_anyones(store: Store) -> No
     assert choose_model(listed, mode="hum", therapist_id=ann) is None
 
 
+def test_a_model_sung_to_an_earlier_version_of_the_phrase_is_not_played(
+    store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung
+) -> None:
+    models = RecordedModels(store)
+    take = models.analyse_file(
+        _take_file(models, right, count_in_s=4.0), ModelTarget(thank_you, phrases.name), count_in_end_s=4.0
+    )
+    kept = models.keep(take, therapist_id=None)
+    assert kept.analysis["phrase"] == {
+        "syllables": ["thank", "you"],
+        "pattern": ["H", "L"],
+        "beats": [1.0, 2.0],
+    }
+    listed = store.list_recorded_models()
+    assert choose_model(listed, mode="intone", therapist_id=None, phrase=thank_you) == kept
+    for edited in (replace(thank_you, beats=(1.0, 1.0)), replace(thank_you, pattern=("L", "H"))):
+        assert choose_model(listed, mode="intone", therapist_id=None, phrase=edited) is None
+    with store._tx() as orm:  # a tampered row pointing outside the recordings folder
+        orm.execute(text("UPDATE recorded_models SET audio_path = '../../etc/hostname'"))
+    with pytest.raises(RecordedModelError, match="outside the recordings folder"):
+        load_model_audio(store, store.list_recorded_models()[0])
+
+
 def test_recording_through_the_fake_audio_device(
     store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung
 ) -> None:
@@ -258,12 +283,6 @@ def test_recording_through_the_fake_audio_device(
 def test_a_session_plays_the_recorded_model_when_the_setting_says_so(
     store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung
 ) -> None:
-    from dataclasses import replace
-
-    from mit_trainer.app.session import TrainingSession, VoiceSettings
-    from mit_trainer.core.protocol import load_protocol
-    from mit_trainer.storage import PatientSettings
-
     one = replace(phrases, phrases=(thank_you,))
     ann = store.add_therapist("Ann").id
     for code in ("P01", "P02", "P03"):  # one patient per session (an item is not repeated within 24 h)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from audio_pulse_helpers import patient_result, play_patient, write_wav
 
-from mit_trainer.app.recorded_model import ModelTarget, RecordedModels, load_model_audio, recording_length_s
+from mit_trainer.app.recorded_model import ModelTarget, RecordedModels, recording_length_s
+from mit_trainer.app.recorded_playback import load_model_audio
 from mit_trainer.audio import AudioEngine, AudioSettings
 from mit_trainer.audio.pulseserver import PrivatePulseServer
 from mit_trainer.core.records import Phrase

@@ -39,9 +39,9 @@ from mit_trainer.app.recorded_model import (
     ModelTarget,
     RecordedModels,
     count_in,
-    load_model_audio,
     recording_length_s,
 )
+from mit_trainer.app.recorded_playback import load_model_audio
 from mit_trainer.gui.theme import LIGHT, Theme
 from mit_trainer.gui.therapist.attempt_view import AttemptView
 

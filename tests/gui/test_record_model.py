@@ -133,6 +133,8 @@ def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Pat
     assert dialog.list.item(1, 3).text() == "pass" and dialog.list.item(1, 2).text() == "60 BPM"
     assert not dialog.buttons["try_again"].isEnabled() and not dialog.buttons["keep_anyway"].isEnabled()
     dialog.list.selectRow(1)
+    assert dialog.buttons["play"].isEnabled() and dialog.buttons["delete"].isEnabled()
+    assert not dialog.buttons["try_again"].isEnabled() and dialog.buttons["record"].isEnabled()
     dialog.grab().save(str(shots / "record-model-list.png"))
     # Play the selected model: it goes to the loudspeaker
     played_before = rig.mic.device.played_audio().size

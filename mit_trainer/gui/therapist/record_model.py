@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFormLayout,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -41,9 +39,9 @@ from mit_trainer.app.recorded_model import (
     count_in,
     recording_length_s,
 )
-from mit_trainer.app.recorded_playback import load_model_audio
 from mit_trainer.gui.theme import LIGHT, Theme
 from mit_trainer.gui.therapist.attempt_view import AttemptView
+from mit_trainer.gui.therapist.recorded_list import RecordedModelList
 
 
 def _ms(value: float | None) -> str:
@@ -69,7 +67,6 @@ class RecordModelDialog(QDialog):
         self.s, self.target, self.therapist_id = services, target, therapist_id
         self.models = RecordedModels(services.store)
         self.take: ModelTake | None = None
-        self.listed: list[Any] = []
         self._rec: Any = None
         self._busy = False
         self._closed = False
@@ -128,21 +125,16 @@ class RecordModelDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(150)
 
-        self.list = QTableWidget(0, 5)
-        self.list.setAccessibleName("Recorded models")
-        self.list.setHorizontalHeaderLabels(["Phrase", "Date", "Tempo", "Verdict", "Kept because"])
-        self.list.verticalHeader().setVisible(False)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.list.itemSelectionChanged.connect(self._update_enabled)
-        list_box = QGroupBox(f"Recorded models in “{target.phrase_set}”")
-        ll = QGridLayout(list_box)
-        ll.addWidget(self.list, 0, 0, 1, 3)
-        ll.addWidget(button("play", "&Play", self.play_selected), 1, 0)
-        ll.addWidget(button("delete", "&Delete…", self.delete_selected), 1, 1)
-        ll.addWidget(button("close", "&Close", self.close), 1, 2)
+        self.models_list = RecordedModelList(
+            services, self.models, target.phrase_set, confirm=lambda q: self.confirm_delete(q)
+        )
+        self.list = self.models_list.table
+        self.buttons["play"] = self.models_list.play_button
+        self.buttons["delete"] = self.models_list.delete_button
+        self.models_list.grid.addWidget(button("close", "&Close", self.close), 1, 2)
+        self.models_list.message.connect(self.status.setText)
+        self.models_list.deleted.connect(self.deleted.emit)
+        self.models_list.selection_changed.connect(self._update_enabled)
 
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
@@ -151,7 +143,7 @@ class RecordModelDialog(QDialog):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.table)
         lay.addLayout(decide)
-        lay.addWidget(list_box)
+        lay.addWidget(self.models_list)
         self._timer = QTimer(self)
         self._timer.setObjectName("mit-record-model-stop")
         self._timer.setInterval(50)
@@ -287,58 +279,7 @@ class RecordModelDialog(QDialog):
 
     # ------------------------------------------------------------------ the list
     def refresh_list(self) -> None:
-        models, set_name = self.models, self.target.phrase_set
-        self.s.tasks.run_in_background(lambda: models.list(phrase_set=set_name), self._show_list)
-
-    def _show_list(self, listed: list[Any]) -> None:
-        self.listed = listed
-        self.list.setRowCount(len(listed))
-        for row, m in enumerate(listed):
-            cells = (
-                m.phrase_id,
-                m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                f"{m.tempo_bpm:g} BPM",
-                m.verdict,
-                "matched" if m.accepted else (m.insisted_reason or ""),
-            )
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.list.setItem(row, col, item)
-        self._update_enabled()
-
-    def selected_model(self) -> Any:
-        rows = {i.row() for i in self.list.selectedIndexes()}
-        return self.listed[rows.pop()] if len(rows) == 1 and self.listed else None
-
-    def play_selected(self) -> None:
-        model, audio, store = self.selected_model(), self.s.audio, self.s.store
-        if model is None or audio is None:
-            return
-        self.s.tasks.run_in_background(
-            lambda: load_model_audio(store, model),
-            lambda loaded: audio.play(loaded[0], loaded[1]),
-            lambda exc: self.status.setText(str(exc)),
-            executor="analysis",
-        )
-
-    def delete_selected(self) -> None:
-        model = self.selected_model()
-        if model is None:
-            return
-        when = model.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        if not self.confirm_delete(f"Delete your recorded model of “{model.phrase_id}” from {when}?"):
-            return
-        models = self.models
-
-        def done(report: Any) -> None:
-            self.status.setText("Deleted." + (f" {report.warning}" if report.warning else ""))
-            self.deleted.emit(model.id)
-            self.refresh_list()
-
-        self.s.tasks.run_in_background(
-            lambda: models.delete(model.id), done, lambda e: self.status.setText(str(e))
-        )
+        self.models_list.refresh()
 
     # ------------------------------------------------------------------ state
     def _update_enabled(self) -> None:
@@ -349,9 +290,7 @@ class RecordModelDialog(QDialog):
         self.buttons["keep"].setEnabled(not busy and take is not None and take.passed)
         self.buttons["keep_anyway"].setEnabled(not busy and take is not None and not take.passed)
         self.buttons["try_again"].setEnabled(not busy and not recording and take is not None)
-        chosen = self.selected_model() is not None
-        self.buttons["play"].setEnabled(chosen and not recording)
-        self.buttons["delete"].setEnabled(chosen and not recording and not busy)
+        self.models_list.set_enabled(play=not recording, delete=not recording and not busy)
 
     def _ask_reason(self) -> str | None:
         reason, ok = QInputDialog.getText(

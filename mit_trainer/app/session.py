@@ -346,6 +346,10 @@ class TrainingSession:
         self._model_cache = (key, stim)
         return stim
 
+    def forget_rendered_model(self) -> None:
+        """Render the model afresh next time (a recorded model was kept or deleted since)."""
+        self._model_cache = None
+
     def _recorded_stimulus(
         self, phrase: Phrase, step: StepDef, p: dict[str, Any]
     ) -> tuple[int, Stimulus] | None:

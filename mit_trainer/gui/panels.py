@@ -149,4 +149,8 @@ def record_model_in_session(window: MainWindow, s: Any) -> Any:
     if phrase is None:
         window.say("Start a session and reach an item first.")
         return None
-    return open_record_model(window, s, phrase, session.phrase_set.name, patient_voice=session.voice)
+    dialog = open_record_model(window, s, phrase, session.phrase_set.name, patient_voice=session.voice)
+    if dialog is not None:  # a model kept or deleted now is played from the next render on
+        dialog.kept.connect(lambda _m: session.forget_rendered_model())
+        dialog.deleted.connect(lambda _i: session.forget_rendered_model())
+    return dialog

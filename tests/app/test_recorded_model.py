@@ -281,7 +281,7 @@ def test_recording_through_the_fake_audio_device(
 
 
 def test_a_session_plays_the_recorded_model_when_the_setting_says_so(
-    store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung
+    store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung, wrong: Sung
 ) -> None:
     one = replace(phrases, phrases=(thank_you,))
     ann = store.add_therapist("Ann").id
@@ -319,6 +319,18 @@ def test_a_session_plays_the_recorded_model_when_the_setting_says_so(
     [attempt] = store.attempts_for_session(session.session_id)
     assert attempt.analysis is not None
     assert attempt.analysis["stimulus"]["recorded_model_id"] == model.id and out.analysis is not None
+    # a model kept during the session is played once the session forgets what it rendered
+    retake = models.analyse_file(
+        _take_file(models, wrong, count_in_s=4.0), ModelTarget(thank_you, one.name), count_in_end_s=4.0
+    )
+    second = models.keep(retake, therapist_id=ann, reason="a second take")
+    assert session.render_model() is stim  # rendered once per step
+    session.forget_rendered_model()
+    again = session.render_model()
+    onsets = [s["onset_s"] for s in second.analysis["syllables"]]
+    lead2 = onsets[0] - again.syllables[0].onset_s
+    assert [s.onset_s for s in again.syllables] == pytest.approx([o - lead2 for o in onsets], abs=1e-3)
+    assert again.syllables[1].onset_s != pytest.approx(stim.syllables[1].onset_s, abs=0.05)
     # unison with fading: the recorded voice fades out over the step's span of the model's own syllables
     session.score("correct")
     while session.view().awaiting == "model" and session.current_step().cue.value != "unison-fade":
@@ -345,6 +357,7 @@ def test_a_session_plays_the_recorded_model_when_the_setting_says_so(
     synth = start("synthesized", "P02")
     synth.model_played()
     assert synth.render_model().low_hz == 180.0
+    store.delete_recorded_model(second.id)
     store.resolve_audio(model.audio_path).unlink()
     fallback = start("recorded", "P03")
     fallback.model_played()

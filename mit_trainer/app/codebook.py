@@ -277,7 +277,58 @@ ASSESSMENTS = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (PARTICIPANTS, SESSIONS, ATTEMPTS, SYLLABLES, TAPS, ASSESSMENTS)
+RECORDED_MODELS = TableSpec(
+    "recorded_models",
+    "One row per therapist's recorded model of a phrase (the model a session can play instead of the "
+    "synthesized one). Not patient data: exported whoever is selected; the WAV only with audio.",
+    (
+        _col("model_id", "string", "Recorded model label mod-<N>, unique in the dataset"),
+        _col("therapist_id", "string", "Pseudonymous label of the therapist who sang it (thr-<N>)"),
+        _col("phrase_set_name", "string", "Name of the phrase set"),
+        _col("phrase_id", "string", "Phrase identifier in the phrase set"),
+        _col("created_at", "string", "Time it was kept (ISO 8601, UTC)", identifying=True),
+        _col("tempo_bpm", "number", "Tempo it was sung at (after a count-in)", "beats per minute"),
+        _col("low_hz", "number", "Median f0 of the L syllables sung on the low note", "Hz"),
+        _col("interval_semitones", "number", "Interval asked for between low and high note", "semitones"),
+        _col(
+            "mode",
+            "string",
+            "Analysis mode it was judged in",
+            levels={"sung": "intoned", "sprechgesang": "speech-song", "spoken": "speech"},
+        ),
+        _col("duration_s", "number", "Duration of the kept recording", "s"),
+        _col("sample_rate_hz", "integer", "Sample rate of the recording", "Hz"),
+        _col("syllables_targeted", "integer", "Syllables in the phrase"),
+        _col("syllables_detected", "integer", "Phrase syllables found in the recording"),
+        _col("syllables_matching", "integer", "Syllables sung on their target note (H/L)"),
+        _col("score_contour", "number", "Automatic melodic contour score", "0-1"),
+        _col("score_rhythm", "number", "Automatic rhythm score", "0-1"),
+        _col("score_overall", "number", "Automatic overall score", "0-1"),
+        _col("verdict", "string", "Automatic verdict of the scoring pipeline", levels=_OUTCOME),
+        _col("accepted", "boolean", "true when kept because the verdict was pass"),
+        _col("insisted", "boolean", "true when the therapist kept it although the verdict was not pass"),
+        _col(
+            "insisted_reason",
+            "string",
+            "Therapist's free-text reason for keeping it anyway",
+            identifying=True,
+        ),
+        _col("audio_file", "string", "Recording path relative to the dataset root (n/a when not exported)"),
+        _col("audio_sha256", "string", "SHA-256 of the recording as stored by the trainer"),
+        _col("audio_file_sha256", "string", "SHA-256 of audio_file in this export (metadata chunks removed)"),
+        _col("analysis_version", "string", "Version of the analysis"),
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    PARTICIPANTS,
+    SESSIONS,
+    ATTEMPTS,
+    SYLLABLES,
+    TAPS,
+    ASSESSMENTS,
+    RECORDED_MODELS,
+)
 
 
 def data_dictionary(spec: TableSpec, *, deidentify: bool) -> dict[str, Any]:
@@ -340,6 +391,8 @@ def render_codebook(
             "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "
             "`taps` (point tier, labelled with the nearest syllable index) and `HL_targets`; "
             "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced), `confidence` on a 10 ms hop.",
+            "- `audio/models/mod-<N>.wav`: a therapist's recorded model; `.json`: its analysis "
+            "(DESIGN.md §3 shape) and parameters.",
         ]
     for spec in TABLES:
         lines += ["", f"## {spec.name}.tsv ({row_counts.get(spec.name, 0)} rows)", "", spec.description, ""]

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from mit_trainer.app import codebook
 from mit_trainer.app.export_audio import write_attempt_audio
+from mit_trainer.app.export_models import export_recorded_models
 from mit_trainer.app.export_rows import ParticipantRows, participant_rows
 from mit_trainer.storage import Patient, Store, UnknownPatient
 
@@ -42,6 +43,7 @@ class ExportReport:
     excluded: tuple[tuple[str, str], ...]  # (patient code, reason)
     audio_attempts: int
     warnings: tuple[str, ...] = field(default=())
+    audio_models: int = 0  # recorded models whose WAV was exported
 
 
 def export_dataset(
@@ -83,6 +85,9 @@ def export_dataset(
             tables[name].extend(table_rows)
         if rows.audio_jobs:
             audio_attempts += _write_audio(store, out_dir, rows, files, warnings, deidentify)
+    tables["recorded_models"], recorded_audio = export_recorded_models(
+        store, out_dir, with_audio=with_audio, files=files, warnings=warnings
+    )
     written = [
         p
         for spec in codebook.TABLES
@@ -108,6 +113,7 @@ def export_dataset(
         excluded=tuple(excluded),
         audio_attempts=audio_attempts,
         warnings=tuple(warnings),
+        audio_models=recorded_audio,
     )
 
 

@@ -32,6 +32,8 @@ import numpy.typing as npt
 import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.app.recorded_model import RecordedModelError
+from mit_trainer.app.recorded_playback import RecordedModelPlayer
 from mit_trainer.app.session_model import (
     OUTCOME_TO_VERDICT,
     SCORE_WORDS,
@@ -152,6 +154,8 @@ class TrainingSession:
         self._phrases = {p.id: p for p in phrase_set.phrases}
         self._ended: SessionEnd | None = None
         self._model_cache: tuple[tuple[Any, ...], Stimulus] | None = None
+        self._recorded = RecordedModelPlayer(store)
+        self._recorded_model_id: int | None = None  # the recorded model the current model plays
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -342,6 +346,11 @@ class TrainingSession:
         key = (phrase.id, step.id, tuple(sorted(p.items())), self.voice)
         if self._model_cache is not None and self._model_cache[0] == key:
             return self._model_cache[1]  # the same model again (played, then analysed against): render once
+        recorded = self._recorded_stimulus(phrase, step, p)
+        self._recorded_model_id = None if recorded is None else recorded[0]
+        if recorded is not None:
+            self._model_cache = (key, recorded[1])
+            return recorded[1]
         voice = model_voice_params(self.voice.model_voice)
         if p["interval_semitones"] < 1.0:
             stim = render_monotone(phrase, p, voice)
@@ -362,6 +371,32 @@ class TrainingSession:
             stim = replace(stim, samples=(stim.samples * float(self.voice.model_gain)).astype(np.float32))
         self._model_cache = (key, stim)
         return stim
+
+    def forget_rendered_model(self) -> None:
+        """Render the model afresh next time (a recorded model was kept or deleted since)."""
+        self._model_cache = None
+
+    def _recorded_stimulus(
+        self, phrase: Phrase, step: StepDef, p: dict[str, Any]
+    ) -> tuple[int, Stimulus] | None:
+        """The therapist's recorded model for this cue when the setting asks for it and one fits."""
+        if self.voice.model_source != "recorded" or step.cue is Cue.SPOKEN or p["interval_semitones"] < 1.0:
+            return None
+        try:
+            return self._recorded.stimulus(
+                phrase,
+                phrase_set=self.phrase_set.name,
+                therapist_id=self.therapist_id,
+                mode=p["mode"],
+                tempo_bpm=p["tempo_bpm"],
+                sample_rate_hz=p["sample_rate_hz"],
+                taps=p["taps"],
+                fade=p["fade"],
+                gain=self.voice.model_gain,
+            )
+        except RecordedModelError as exc:  # a missing or altered file: fall back, and say so in the log
+            self._store.log_event("recorded_model_unusable", {"reason": str(exc)}, session_id=self.record.id)
+            return None
 
     def is_unison(self) -> bool:
         """True when the patient responds while the model plays (rhythm is judged against the model)."""
@@ -680,6 +715,10 @@ class TrainingSession:
         params = self.stimulus_parameters()
         fade = params["fade"]
         stim_voiced = phrase.duration_s(self.voice.tempo_bpm)
+        voiced_from = 0.3  # the synthesized model's lead-in
+        if self._recorded_model_id is not None and self._model_cache is not None:  # a recorded model's span
+            sylls = self._model_cache[1].syllables
+            voiced_from, stim_voiced = sylls[0].onset_s, sylls[-1].offset_s - sylls[0].onset_s
         fields: dict[str, Any] = {
             "item_index": item_index,
             "phrase_id": phrase.id,
@@ -690,8 +729,8 @@ class TrainingSession:
             "trained": item.kind is ItemKind.TRAINED,
             "backup": item.backup_role is not BackupRole.NONE,
             "cue": step.cue.value,
-            "fade_start_s": None if fade is None else round(0.3 + fade[0] * stim_voiced, 4),
-            "fade_end_s": None if fade is None else round(0.3 + fade[1] * stim_voiced, 4),
+            "fade_start_s": None if fade is None else round(voiced_from + fade[0] * stim_voiced, 4),
+            "fade_end_s": None if fade is None else round(voiced_from + fade[1] * stim_voiced, 4),
             "tempo_bpm": self.voice.tempo_bpm,
             "interval_semitones": self.voice.interval_semitones,
             "low_note_hz": self.voice.low_note_hz,
@@ -711,6 +750,7 @@ class TrainingSession:
             js["version"] = analysis.analysis_version
             js["protocol"] = {"id": self.protocol.id, "version": self.protocol.version}
             js["stimulus"] = {k: v for k, v in params.items() if k != "fade"} | {"fade": fade}
+            js["stimulus"]["recorded_model_id"] = self._recorded_model_id
             for syl, span in zip(js["syllables"], expected_spans or (), strict=False):
                 syl["target_onset_s"], syl["target_offset_s"] = round(span[0], 4), round(span[1], 4)
             ai: AttemptInput = attempt_from_analysis(js, **fields)

@@ -46,6 +46,9 @@ class VoiceSettings:
     stress_lengthening: float = 1.0
     model_gain: float = 1.0  # the model's playback volume, 0..1
     model_voice: str = "auto"  # "auto" (male below 160 Hz, else female), "male" or "female"
+    #: "synthesized", or "recorded": the therapist's recorded model of the phrase when one fits the cue
+    #: (see :mod:`mit_trainer.app.recorded_model`), else the synthesized one.
+    model_source: str = "synthesized"
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"exported {len(report.participants)} participants to {report.out_dir}")
     print_table(["table", "rows"], [[name, n] for name, n in report.rows.items()])
     n_audio = sum(1 for f in report.files if f.suffix.lower() == ".wav")
-    print(f"files: {len(report.files)} ({n_audio} recordings for {report.audio_attempts} attempts)")
+    k = report.audio_models
+    models = f" and {k} recorded model{'' if k == 1 else 's'}" if k else ""
+    print(f"files: {len(report.files)} ({n_audio} recordings for {report.audio_attempts} attempts{models})")
     for code, reason in report.excluded:
         print(f"excluded {code}: {reason}")
     for warning in report.warnings:

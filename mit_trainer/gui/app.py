@@ -72,6 +72,7 @@ class Services(QObject):
         self._audio_watch.timeout.connect(self._check_audio)
         self._audio_watch.start()
         self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
+        self.record_model_recording: Any = lambda: False  # set by the "Record my model" dialog
         self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
         self.idle_lock.watch_application(app)
         # Widgets that carry the theme's style sheet: the patient window, and the main window's pages and
@@ -81,8 +82,10 @@ class Services(QObject):
         self._shut = False
 
     def recording_anything(self) -> bool:
-        """A session attempt or a calibration recording is running (the auto-lock waits)."""
-        return bool(self.controller.is_recording() or self.calibration_recording())
+        """A session attempt, a calibration or a recorded model is being recorded (the auto-lock waits)."""
+        return bool(
+            self.controller.is_recording() or self.calibration_recording() or self.record_model_recording()
+        )
 
     def _check_audio(self) -> None:
         """Device loss is noticed by the audio engine's watchdog; here it reaches the therapist (4 Hz)."""

@@ -47,6 +47,10 @@ def add_panels(window: MainWindow, s: Any) -> None:
     patients.start_requested.connect(lambda req: start_session(window, s, req))
     patients.calibrate_requested.connect(lambda p: open_calibration(window, s, p))
     editor.play_requested.connect(lambda phrase: play_phrase(window, s, phrase))
+    editor.record_model_requested.connect(
+        lambda phrase, set_name: open_record_model(window, s, phrase, set_name, patient_voice=None)
+    )
+    session.record_model_requested.connect(lambda: record_model_in_session(window, s))
     editor.saved.connect(lambda _p: patients.reload())
 
     s.store_ready.connect(lambda _store: patients.reload())  # the editor lists its sets when first shown
@@ -110,3 +114,44 @@ def play_phrase(window: MainWindow, s: Any, phrase: Any) -> None:
     s.tasks.run_in_background(
         render, lambda stim: wiring.play(s.audio, stim), lambda e: window.say(str(e)), executor="analysis"
     )
+
+
+def open_record_model(window: MainWindow, s: Any, phrase: Any, set_name: str, *, patient_voice: Any) -> Any:
+    """The "Record my model" dialog for ``phrase`` of the set ``set_name``: at the session's tempo and
+    interval (``patient_voice``, a session's VoiceSettings) or the workstation's defaults."""
+    from mit_trainer.app.recorded_model import ModelTarget
+    from mit_trainer.gui.therapist.record_model import RecordModelDialog
+
+    if s.store is None:
+        window.say("The database is not open yet.")
+        return None
+    voice = patient_voice or s.settings
+    target = ModelTarget(
+        phrase,
+        set_name,
+        tempo_bpm=float(voice.tempo_bpm),
+        interval_semitones=float(voice.interval_semitones) or 3.0,
+        low_hz=getattr(voice, "low_note_hz", None),
+    )
+    dialog = RecordModelDialog(
+        s, target, therapist_id=getattr(s.therapist, "id", None), parent=window.dialog_parent(), theme=s.theme
+    )
+    window.record_model_dialog = dialog  # type: ignore[attr-defined]
+    s.record_model_recording = dialog.is_recording
+    dialog.finished.connect(lambda _r: setattr(s, "record_model_recording", lambda: False))
+    dialog.open()
+    return dialog
+
+
+def record_model_in_session(window: MainWindow, s: Any) -> Any:
+    """ "Record my model" from the session panel: the current item's phrase, at the session's voice."""
+    session = s.controller.session
+    phrase = session.current_phrase() if session is not None else None
+    if phrase is None:
+        window.say("Start a session and reach an item first.")
+        return None
+    dialog = open_record_model(window, s, phrase, session.phrase_set.name, patient_voice=session.voice)
+    if dialog is not None:  # a model kept or deleted now is played from the next render on
+        dialog.kept.connect(lambda _m: session.forget_rendered_model())
+        dialog.deleted.connect(lambda _i: session.forget_rendered_model())
+    return dialog

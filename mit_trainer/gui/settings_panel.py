@@ -76,6 +76,13 @@ class SettingsPanel(QWidget):
         for label, key in (("automatic (from the low note)", "auto"), ("male", "male"), ("female", "female")):
             model_voice.addItem(label, key)
         add(mf, "model_voice", "Model &voice", model_voice)
+        model_source = QComboBox()
+        for label, key in (
+            ("synthesized", "synthesized"),
+            ("my recorded model (fallback to synthesized)", "recorded"),
+        ):
+            model_source.addItem(label, key)
+        add(mf, "model_source", "Model voice s&ource", model_source)
         interval = QDoubleSpinBox()
         interval.setRange(2, 7)
         interval.setDecimals(0)
@@ -192,6 +199,8 @@ class SettingsPanel(QWidget):
         self._combo("model_voice").setCurrentIndex(
             max(0, self._combo("model_voice").findData(st.model_voice))
         )
+        sources = self._combo("model_source")
+        sources.setCurrentIndex(max(0, sources.findData(st.model_source)))
         self._spin("interval_semitones").setValue(st.interval_semitones)
         self._spin("tempo_bpm").setValue(st.tempo_bpm)
         self._combo("default_protocol").setCurrentText(st.default_protocol)
@@ -218,6 +227,7 @@ class SettingsPanel(QWidget):
             output_device=self._combo("output_device").currentData(),
             model_volume=self._slider("model_volume").value() / 100.0,
             model_voice=self._combo("model_voice").currentData() or "auto",
+            model_source=self._combo("model_source").currentData() or "synthesized",
             interval_semitones=self._spin("interval_semitones").value(),
             tempo_bpm=self._spin("tempo_bpm").value(),
             default_protocol=self._combo("default_protocol").currentText(),

@@ -302,6 +302,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         tempo_bpm=req.tempo_bpm,
         model_gain=float(settings.model_volume),
         model_voice=str(getattr(settings, "model_voice", "auto")),
+        model_source=str(getattr(settings, "model_source", "synthesized")),
     )
     plan = getattr(req, "plan", None)
     return TrainingSession.start(

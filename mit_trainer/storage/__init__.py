@@ -38,8 +38,15 @@ from mit_trainer.storage.records import (
     TherapistScore,
 )
 from mit_trainer.storage.store import Store, open_store
+from mit_trainer.storage.store_recorded import (
+    RECORDED_MODEL_MODES,
+    RecordedModel,
+    RecordedModelDeletion,
+    RecordedModelInput,
+)
 
 __all__ = [
+    "RECORDED_MODEL_MODES",
     "Assessment",
     "Attempt",
     "AttemptInput",
@@ -55,6 +62,9 @@ __all__ = [
     "Patient",
     "PatientIdentity",
     "PatientSettings",
+    "RecordedModel",
+    "RecordedModelDeletion",
+    "RecordedModelInput",
     "SessionRecord",
     "SessionSummary",
     "Store",

@@ -259,3 +259,41 @@ class EventRow(Base):
 
 #: Tables whose rows may never be updated (enforced by triggers created in migration 0001).
 APPEND_ONLY_TABLES = ("attempts", "syllables", "taps", "therapist_scores")
+
+
+class RecordedModelRow(Base):
+    """A therapist's own recording of a phrase's model (migration ``0002_recmodel``).
+
+    Kept only when its analysis passed (``accepted``) or the therapist insisted, with a reason."""
+
+    __tablename__ = "recorded_models"
+    __table_args__ = (
+        CheckConstraint("tempo_bpm > 0", name="tempo"),
+        CheckConstraint("low_hz IS NULL OR low_hz > 0", name="low_hz"),
+        CheckConstraint("interval_semitones >= 0 AND interval_semitones <= 12", name="interval"),
+        CheckConstraint("mode IN ('sung', 'sprechgesang', 'spoken')", name="mode"),
+        CheckConstraint("verdict IN ('pass', 'fail', 'no_response')", name="verdict"),
+        CheckConstraint("sample_rate_hz > 0", name="sample_rate"),
+        CheckConstraint(
+            "accepted OR (insisted_reason IS NOT NULL AND length(trim(insisted_reason)) > 0)",
+            name="kept_for_a_reason",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrase_set: Mapped[str] = mapped_column(String(200))
+    phrase_id: Mapped[str] = mapped_column(String(64), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(_fk("therapists.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tempo_bpm: Mapped[float] = mapped_column(Float)
+    low_hz: Mapped[float | None] = mapped_column(Float)
+    interval_semitones: Mapped[float] = mapped_column(Float)
+    mode: Mapped[str] = mapped_column(String(16))
+    audio_path: Mapped[str] = mapped_column(String(500))
+    sample_rate_hz: Mapped[int] = mapped_column(Integer)
+    audio_sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    analysis_json: Mapped[str] = mapped_column(Text)
+    analysis_version: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    insisted_reason: Mapped[str | None] = mapped_column(Text)

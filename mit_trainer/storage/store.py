@@ -24,10 +24,11 @@ from mit_trainer.storage.deletion import DeletionMixin
 from mit_trainer.storage.errors import DatabaseUnreachable, StoreError
 from mit_trainer.storage.store_attempts import AttemptsMixin
 from mit_trainer.storage.store_people import PeopleMixin
+from mit_trainer.storage.store_recorded import RecordedModelsMixin
 from mit_trainer.storage.store_sessions import SessionsMixin
 
 
-class Store(PeopleMixin, SessionsMixin, AttemptsMixin, DeletionMixin):
+class Store(PeopleMixin, SessionsMixin, AttemptsMixin, RecordedModelsMixin, DeletionMixin):
     """Repository over the session database; build it with :func:`open_store`."""
 
     def schema_revision(self) -> str | None:

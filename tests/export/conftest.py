@@ -18,7 +18,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mit_trainer.storage import Consents, PatientIdentity, Store, Tap, attempt_from_analysis, open_store
+from mit_trainer.storage import (
+    Consents,
+    PatientIdentity,
+    RecordedModelInput,
+    Store,
+    Tap,
+    attempt_from_analysis,
+    open_store,
+)
 
 SR = 16000
 SECRETS = {
@@ -28,6 +36,7 @@ SECRETS = {
     "session_notes": "session-note-secret-5521",
     "reason": "override-reason-secret-9912",
     "assessment_notes": "assessment-note-secret-3310",
+    "model_reason": "model-kept-anyway-secret-4417",
     "date1": "2026-03-02",
     "date2": "2026-03-05",
 }
@@ -182,5 +191,27 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
         s = store.start_session(pid, protocol_id="HE1989", protocol_version="1.0", level=1, started_at=T1)
         _record(store, pid, s.id, 0, T1 + timedelta(seconds=5), points=1)
         store.end_session(s.id, points_possible=1, ended_at=T1 + timedelta(minutes=5))
+    # The therapist's recorded model of the phrase, kept although it failed (with a reason).
+    model_wav = store.recorded_models_dir() / "take-1.wav"
+    t = np.arange(int(2.5 * SR)) / SR
+    sf.write(model_wav, 0.2 * np.sin(2 * np.pi * 196 * t), SR, subtype="PCM_16")
+    store.add_recorded_model(
+        RecordedModelInput(
+            phrase_set="Everyday phrases",
+            phrase_id="thank-you",
+            therapist_id=thr.id,
+            tempo_bpm=60.0,
+            low_hz=185.0,
+            interval_semitones=3.0,
+            mode="sung",
+            audio_path=model_wav,
+            sample_rate_hz=SR,
+            duration_s=2.5,
+            analysis=analysis(second_produced=False),
+            verdict="fail",
+            insisted_reason=SECRETS["model_reason"],
+            created_at=T1 - timedelta(days=1),
+        )
+    )
     yield Clinic(db=db, store=store, n_attempts={"P01": 5, "P02": 1, "P03": 1})
     store.close()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import soundfile as sf
 from conftest import SECRETS, Clinic
 from praatio import textgrid
 
@@ -29,12 +30,20 @@ def exported(clinic: Clinic, tmp_path: Path) -> Path:
     report = export_dataset(clinic.store, out, with_audio=True)
     assert report.participants == ("sub-P01", "sub-P02")
     assert report.excluded == (("P03", "no research consent"),)
-    assert report.audio_attempts == 5 and report.warnings == ()
+    assert report.audio_attempts == 5 and report.audio_models == 1 and report.warnings == ()
     return out
 
 
 def test_tables_tsv_and_parquet_agree_and_match_dictionaries(exported: Path) -> None:
-    counts = {"participants": 2, "sessions": 3, "attempts": 6, "syllables": 12, "taps": 12, "assessments": 1}
+    counts = {
+        "participants": 2,
+        "sessions": 3,
+        "attempts": 6,
+        "syllables": 12,
+        "taps": 12,
+        "assessments": 1,
+        "recorded_models": 1,
+    }
     for spec in TABLES:
         tsv = _tsv(exported, spec.name)
         par = pd.read_parquet(exported / f"{spec.name}.parquet")
@@ -119,7 +128,7 @@ def test_known_values_days_and_points(exported: Path) -> None:
 
 
 def test_audio_only_with_consent_and_files_read_back(exported: Path, clinic: Clinic) -> None:
-    assert sorted(p.name for p in (exported / "audio").iterdir()) == ["sub-P01"]
+    assert sorted(p.name for p in (exported / "audio").iterdir()) == ["models", "sub-P01"]
     attempts = _tsv(exported, "attempts").set_index("attempt_id")
     assert (
         attempts.loc["sub-P02_ses-01_att-001", "audio_file"]
@@ -175,7 +184,7 @@ def test_deidentified_by_default_and_identified_on_request(
     assert "Dr. Therapist" not in text and "sub-P01" in text
     ident = export_dataset(clinic.store, tmp_path / "identified", deidentify=False)
     text = _all_exported_text(ident.out_dir)
-    for what in ("name", "dob", "session_notes", "reason", "date1"):
+    for what in ("name", "dob", "session_notes", "reason", "date1", "model_reason"):
         assert SECRETS[what] in text, what
 
 
@@ -210,3 +219,44 @@ def test_changed_recording_is_not_exported(clinic: Clinic, tmp_path: Path) -> No
     assert report.warnings == (
         "sub-P01_ses-01_att-001: recording does not match its stored checksum; not exported",
     )
+
+
+def test_recorded_models_table_and_audio(exported: Path, clinic: Clinic, tmp_path: Path) -> None:
+    [model] = clinic.store.list_recorded_models()
+    row = _tsv(exported, "recorded_models").iloc[0]
+    assert row["model_id"] == f"mod-{model.id}" and row["therapist_id"] == f"thr-{model.therapist_id}"
+    assert (row["phrase_set_name"], row["phrase_id"], row["mode"], row["verdict"]) == (
+        "Everyday phrases",
+        "thank-you",
+        "sung",
+        "fail",
+    )
+    assert (row["tempo_bpm"], row["low_hz"], row["sample_rate_hz"], row["duration_s"]) == (
+        60.0,
+        185.0,
+        16000,
+        2.5,
+    )
+    assert (row["syllables_targeted"], row["syllables_detected"], row["syllables_matching"]) == (2, 1, 1)
+    assert not bool(row["accepted"]) and bool(row["insisted"])
+    assert "insisted_reason" not in row.index and "created_at" not in row.index  # de-identified
+    assert (
+        row["audio_file"] == f"audio/models/mod-{model.id}.wav" and row["audio_sha256"] == model.audio_sha256
+    )
+    x, rate = sf.read(exported / row["audio_file"])
+    stored, _ = sf.read(clinic.store.resolve_audio(model.audio_path))
+    assert rate == 16000 and np.array_equal(x, stored)
+    assert row["audio_file_sha256"] == hashlib.sha256((exported / row["audio_file"]).read_bytes()).hexdigest()
+    side = json.loads((exported / f"audio/models/mod-{model.id}.json").read_text())
+    assert side["analysis"]["syllables"][1]["onset_s"] is None and side["model_id"] == f"mod-{model.id}"
+    # without audio: the row, no file; with the file altered: the row, no file, a warning
+    plain = export_dataset(clinic.store, tmp_path / "plain")
+    assert plain.rows["recorded_models"] == 1 and plain.audio_models == 0
+    assert pd.isna(_tsv(plain.out_dir, "recorded_models").iloc[0]["audio_file"])
+    with clinic.store.resolve_audio(model.audio_path).open("ab") as fh:
+        fh.write(b"\0\0")
+    altered = export_dataset(clinic.store, tmp_path / "altered", with_audio=True)
+    assert altered.audio_models == 0 and any(
+        "does not match its stored checksum" in w for w in altered.warnings
+    )
+    assert not (altered.out_dir / "audio" / "models").exists()

@@ -47,6 +47,7 @@ from mit_trainer.gui.editor.syllable_chips import SyllableChips
 
 class PhraseEditor(QWidget):
     play_requested = Signal(object)  # Phrase: the main window renders and plays it
+    record_model_requested = Signal(object, str)  # Phrase, its set's name: "Record my model"
     saved = Signal(object)  # Path
 
     def __init__(
@@ -124,6 +125,7 @@ class PhraseEditor(QWidget):
                 ("save", "&Save", self.save),
                 ("import", "I&mport…", self._import),
                 ("export", "E&xport…", self._export),
+                ("record_model", "Rec&ord my model…", self._record_model),
             )
         ):
             b = QPushButton(text)
@@ -362,6 +364,11 @@ class PhraseEditor(QWidget):
         row = self.current_index()
         if 0 <= row < len(self.phrases):
             self.play_requested.emit(self.phrases[row])
+
+    def _record_model(self) -> None:
+        row = self.current_index()
+        if 0 <= row < len(self.phrases) and self.phrase_set is not None:
+            self.record_model_requested.emit(self.phrases[row], self.phrase_set.name)
 
     # --- files ---------------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path | None:

@@ -48,6 +48,7 @@ OVERRIDE_CHOICES = {
 
 class SessionPanel(QWidget):
     end_requested = Signal()  # the main window asks for fatigue and notes, then ends
+    record_model_requested = Signal()  # "Record my model" of the current phrase
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None, *, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -117,6 +118,19 @@ class SessionPanel(QWidget):
         fl.addWidget(button("pause", "Pause / resume  (P)", "P", self.c.toggle_pause), 2, 1)
         fl.addWidget(
             button("end", "End session…", "Ctrl+E", self.end_requested.emit, "End session"), 3, 0, 1, 2
+        )
+        fl.addWidget(
+            button(
+                "record_model",
+                "Record my model…",
+                "Ctrl+M",
+                self.record_model_requested.emit,
+                "Record my model",
+            ),
+            4,
+            0,
+            1,
+            2,
         )
 
         self.proposal = QGroupBox("Advancement proposal")
@@ -243,6 +257,7 @@ class SessionPanel(QWidget):
         for key in ("continue", "repeat", "skip", "end_item", "break"):
             self.buttons[key].setEnabled(live and not recording)
         self.buttons["end"].setEnabled(self.c.session is not None)
+        self.buttons["record_model"].setEnabled(live and not recording)
 
     # --- dialogs -------------------------------------------------------------------------------------
     def _override(self) -> None:

@@ -152,3 +152,25 @@ def test_memory_stays_bounded_for_a_lying_header(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert out.returncode == 0 and "audio too long" in lines[0]
     assert int(lines[1]) * 1024 < 300 * 2**20
+
+
+@pytest.mark.slow
+def test_memory_of_the_largest_accepted_recording_stays_under_1_gib(tmp_path: Path) -> None:
+    """MAX_DURATION_S of noise at 48 kHz, analysed end to end by the CLI in a fresh process (640 MB measured
+    when written; benchmarks/RESULTS-input-limits.md)."""
+    rate = 48000
+    noise = 0.1 * np.random.default_rng(0).standard_normal(int(MAX_DURATION_S * rate))
+    soundfile.write(tmp_path / "long.wav", noise, rate, subtype="PCM_16")
+    (tmp_path / "p.yaml").write_text(
+        "format: mit-phrases/1\nname: T\nlanguage: en\nphrases:\n"
+        "  - id: a\n    text: Thank you\n    level: 1\n",
+        encoding="utf-8",
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mit_trainer", "analyze", str(tmp_path / "long.wav"), "--phrases",
+         str(tmp_path / "p.yaml"), "--phrase", "a", "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert usage.ru_maxrss * 1024 < 2**30

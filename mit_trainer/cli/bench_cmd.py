@@ -47,7 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--per-kind", type=opt.integer(1, 10_000), metavar="N", help="items per kind (default 25, quick 4)"
     )
-    p.add_argument("--output", metavar="FILE.md", help="also write the table (with the set-up) to this file")
+    p.add_argument(
+        "--output",
+        metavar="FILE.md",
+        type=opt.output_file,
+        help="also write the table (with the set-up) to this file",
+    )
     p.set_defaults(handler=run)
 
 

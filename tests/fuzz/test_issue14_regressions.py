@@ -215,3 +215,17 @@ def test_an_audio_file_in_an_unreadable_folder_is_one_line(
 
     monkeypatch.setattr(os, "stat", stat)
     _one_line_error(capsys, _analyze(folder, locked), f"permission denied: cannot read {locked}")
+
+
+def test_a_manifest_without_rows_is_an_error(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / "m.tsv").write_text("audio\tphrase_id\n\n", encoding="utf-8")
+    argv = [
+        "analyze",
+        "--batch",
+        str(folder / "m.tsv"),
+        "--phrases",
+        str(folder / "p.yaml"),
+        "--tracker",
+        "yin",
+    ]
+    _one_line_error(capsys, argv, "has no rows to analyse")

@@ -1,9 +1,9 @@
 """Peak memory and time of one command on each of issue 14's large or hostile inputs, one fresh process each.
 
-Each row runs ``python -m mit_trainer ...`` as a child and reads its peak resident set size from
-``os.wait4``'s rusage (``ru_maxrss``), so one input's memory is never mixed with another's. The inputs: true
-2-hour silent FLAC recordings at 16 and 48 kHz, 10 minutes of noise, the largest accepted recording
-(``MAX_DURATION_S`` of noise at 48 kHz, analysed end to end), a FLAC whose header claims 2.9 billion
+Each row runs ``python -m mit_trainer ...`` as a fresh child, which reports its own peak resident set
+size (``VmHWM``) at exit, so one input's memory is never mixed with another's or with this script's. The
+inputs: true 2-hour silent FLAC recordings at 16 and 48 kHz, 10 minutes of noise, the largest accepted
+recording (``MAX_DURATION_S`` of noise at 48 kHz, analysed end to end), a FLAC whose header claims 2.9 billion
 frames, a FIFO, YAML alias bombs and 500-level nesting in phrase and protocol files, ``/dev/zero``, and a
 phrase set at the size limit. The issue's figures before the change are in the "before" column. The target:
 every row under 1 GiB, and refusals within 10 s (an accepted 2-minute analysis takes longer when loaded).
@@ -15,6 +15,7 @@ the 2-hour files (~1 min to write) are kept in ``--work`` between runs.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -136,21 +137,37 @@ def rows(skip_long: bool) -> list[Row]:
     return out
 
 
+#: Runs ``python -m mit_trainer ARGS``; at exit it writes its peak resident memory (VmHWM, kB) to
+#: the file named by MIT_HWM_FILE.
+#: VmHWM belongs to the new process image; the child's ``ru_maxrss`` would not do, as Linux carries the
+#: parent's peak over into a child at exec.
+WRAPPER = """\
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(os.environ["MIT_HWM_FILE"], "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv = ["mit_trainer", *sys.argv[1:]]
+runpy.run_module("mit_trainer", run_name="__main__", alter_sys=True)
+"""
+
+
 def measure(argv: list[str]) -> tuple[int, str, float, float]:
     """(exit status, first line of stderr (else of stdout), seconds, peak RSS in bytes) of
     ``python -m mit_trainer argv``."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen([sys.executable, "-m", "mit_trainer", *argv], stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryDirectory() as scratch:
+        hwm = Path(scratch) / "hwm"
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True,
+                              env={**os.environ, "MIT_HWM_FILE": str(hwm)})  # fmt: skip
         took = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        err_lines = err.read().strip().splitlines()
-        out_lines = out.read().strip().splitlines()
+        peak = int(hwm.read_text()) * 1024.0 if hwm.exists() else math.nan
+    err_lines = done.stderr.strip().splitlines()
+    out_lines = done.stdout.strip().splitlines()
     first = err_lines[0] if err_lines else (out_lines[0] if out_lines else "")
-    return child.returncode, first, took, usage.ru_maxrss * 1024.0
+    return done.returncode, first, took, peak
 
 
 def main() -> int:

@@ -166,10 +166,8 @@ def _test(args: argparse.Namespace) -> int:
         if report.clock_error_s is not None:
             print(f"stream-clock timing error: {1000 * report.clock_error_s:+.1f} ms")
     else:
-        print(
-            "round-trip latency: not measurable (the chirps were not heard; "
-            f"PortAudio reports {reported:.1f} ms)"
-        )
+        why = report.problem or "the chirps were not heard"
+        print(f"round-trip latency: not measurable ({why}; PortAudio reports {reported:.1f} ms)")
     xr = tone_result.xruns.total + report.xruns.total
     print(f"xruns: {xr}" + ("" if xr == 0 else " (glitches: try a larger block size or latency)"))
     return 0

@@ -36,6 +36,7 @@ SUBCOMMAND_MODULES = (
     "export",
     "patients",
     "sessions",
+    "assessments",
     "protocols",
 )
 

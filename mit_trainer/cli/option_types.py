@@ -18,6 +18,8 @@ from pathlib import Path
 
 from mit_trainer.core.display import printable
 from mit_trainer.core.limits import (
+    CLINICAL_INTERVAL_SEMITONES_RANGE,
+    CLINICAL_TEMPO_BPM_RANGE,
     INTERVAL_SEMITONES_RANGE,
     LOW_HZ_RANGE,
     SAMPLE_RATE_HZ_RANGE,
@@ -34,6 +36,11 @@ SEED_RANGE = (0, 2**32 - 1)
 
 def _shown(text: str) -> str:
     return printable(text if len(text) <= 40 else text[:37] + "...")
+
+
+def is_plain_number(text: str) -> bool:
+    """True for a plain decimal number (``62.5``, ``-3``, ``1e3``); False for ``1_0``, ``0x10``, ``nan``..."""
+    return _NUMBER.fullmatch(text.strip()) is not None
 
 
 def integer(lo: int, hi: int, *, unit: str = "") -> Callable[[str], int]:
@@ -88,6 +95,9 @@ def output_file(text: str) -> Path:
 tempo_bpm = number(*TEMPO_BPM_RANGE, unit=" BPM")
 interval_semitones = number(*INTERVAL_SEMITONES_RANGE, unit=" semitones")
 low_hz = number(*LOW_HZ_RANGE, unit=" Hz")
+#: What a model for a patient may be asked for (PROTOCOL.md §3), not what any audio may have.
+clinical_tempo_bpm = number(*CLINICAL_TEMPO_BPM_RANGE, unit=" BPM")
+clinical_interval_semitones = number(*CLINICAL_INTERVAL_SEMITONES_RANGE, unit=" semitones")
 sample_rate_hz = integer(*SAMPLE_RATE_HZ_RANGE, unit=" Hz")
 record_seconds = number(0.0, MAX_RECORD_SECONDS, low_open=True, unit=" s")
 fraction = number(0.0, 1.0)

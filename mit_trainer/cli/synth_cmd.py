@@ -20,6 +20,7 @@ from mit_trainer.analysis.stimulus import MODES, Stimulus, render_stimulus, stim
 from mit_trainer.analysis.voice import VoiceParams
 from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core import defaults
 from mit_trainer.core.phrases import PhraseSetError, load_phrase_sets
 from mit_trainer.core.records import Phrase, PhraseSet
 
@@ -46,12 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--low-hz", type=opt.low_hz, metavar="HZ", help="low note (L syllables), Hz")
     p.add_argument(
         "--interval",
-        type=opt.interval_semitones,
+        type=opt.clinical_interval_semitones,
         metavar="ST",
         help="interval from low to high note, semitones",
     )
     p.add_argument(
-        "--tempo", type=opt.tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
+        "--tempo", type=opt.clinical_tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
     )
     p.add_argument("--mode", choices=MODES, default="intone", help="model timbre and melody (default intone)")
     p.add_argument("--voice", choices=("male", "female"), help="model voice (default: from the low note)")
@@ -68,13 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "with fading")  # fmt: skip
     p.add_argument("--stress-lengthening", type=opt.number(0.5, 3.0), default=1.0, metavar="X",
                    help="stretch stressed (H) syllables by X (TMR accent; default 1.0)")  # fmt: skip
-    p.add_argument(
-        "--sample-rate",
-        type=opt.sample_rate_hz,
-        default=44100,
-        metavar="HZ",
-        help="output rate (default 44100)",
-    )
+    p.add_argument("--sample-rate", type=opt.sample_rate_hz, default=defaults.MODEL_SAMPLE_RATE_HZ,
+                   metavar="HZ", help=f"output rate (default {defaults.MODEL_SAMPLE_RATE_HZ})")  # fmt: skip
     p.add_argument("--seed", type=opt.seed, default=0, help="random seed of the voice's small imperfections")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples instead of 16-bit PCM")
     p.add_argument(

@@ -8,10 +8,16 @@ hostile file from exhausting memory or the stack: a real phrase set is a few kil
 
 from __future__ import annotations
 
+from mit_trainer.core import defaults
+
 #: Tempo of a model or attempt, beats per minute (the renderer's range; PROTOCOL.md §3 uses 40-90).
 TEMPO_BPM_RANGE = (20.0, 200.0)
 #: Interval from the low to the high note, semitones (PROTOCOL.md §3: 2-7 typical, up to an octave here).
 INTERVAL_SEMITONES_RANGE = (1.0, 12.0)
+#: The clinical ranges (PROTOCOL.md §3) a phrase set's defaults, a model rendered for a patient and the
+#: GUI are held to: tempo 40-90 BPM, interval 2-7 semitones. The wider ranges above describe audio.
+CLINICAL_TEMPO_BPM_RANGE = defaults.TEMPO_RANGE_BPM
+CLINICAL_INTERVAL_SEMITONES_RANGE = defaults.INTERVAL_RANGE_SEMITONES
 #: Low note, Hz: a speaking or singing voice from a deep bass (G1) to a child's voice.
 LOW_HZ_RANGE = (50.0, 1000.0)
 #: Length of one syllable in beats (``beats: [1, 1, 2]``).

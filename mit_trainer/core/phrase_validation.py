@@ -16,10 +16,10 @@ import yaml
 
 from mit_trainer.core.bounded_input import InputRefused, check_yaml_shape
 from mit_trainer.core.limits import (
-    INTERVAL_SEMITONES_RANGE,
+    CLINICAL_INTERVAL_SEMITONES_RANGE,
+    CLINICAL_TEMPO_BPM_RANGE,
     LOW_HZ_RANGE,
     MAX_ID_CHARS,
-    TEMPO_BPM_RANGE,
 )
 from mit_trainer.core.phrase_fields import (
     derive_missing,
@@ -55,8 +55,8 @@ TOP_KEYS = ("format", "name", "language", "defaults", "phrases")
 PHRASE_KEYS = ("id", "text", "level", "syllables", "pattern", "beats", "probe", "category", "trained")
 DEFAULT_KEYS = ("tempo_bpm", "interval_semitones", "low_hz")
 DEFAULT_RANGES = {
-    "tempo_bpm": TEMPO_BPM_RANGE,
-    "interval_semitones": INTERVAL_SEMITONES_RANGE,
+    "tempo_bpm": CLINICAL_TEMPO_BPM_RANGE,
+    "interval_semitones": CLINICAL_INTERVAL_SEMITONES_RANGE,
     "low_hz": LOW_HZ_RANGE,
 }
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -175,29 +175,30 @@ def _phrase(
         r.error(node, where, f"each phrase must be a mapping with id, text and level, not a {kind_of(node)}")
         return None
     items = mapping_items(node, where, r)
-    ok = True
+    ok = True  # the phrase can be used (its fields are checked even when its id is not)
+    id_ok = True
     pid: str | None = None
     if "id" not in items:
         r.error(node, where, "missing id")
-        ok = False
+        id_ok = False
     else:
         n_before = len(r.issues)
         pid = text_of(items["id"][1], f"{where}.id", r, max_chars=MAX_ID_CHARS)
         if len(r.issues) > n_before:
-            ok = False
+            id_ok = False
         elif not pid or not _ID.match(pid):
             r.error(
                 items["id"][1],
                 f"{where}.id",
                 f"bad id '{pid or ''}': use lowercase letters, digits and '-' (e.g. thank-you)",
             )
-            ok = False
+            id_ok = False
         elif pid in seen:
             r.error(items["id"][1], f"{pid}.id", f"duplicate id (first on line {seen[pid]})")
-            ok = False
+            id_ok = False
         else:
             seen[pid] = line_of(items["id"][1])
-    if pid and ok:
+    if pid and id_ok:
         where = pid
     report_unknown_keys(items, PHRASE_KEYS, where, r)
 
@@ -274,8 +275,15 @@ def _phrase(
             f"{where}.syllables",
             f"{show_syllables(syllables)} does not spell the text '{text}'",
         )
+    if "H" not in pattern and n > 0 and len(pattern) == n:
+        r.error(
+            node_of("pattern") or node_of("text") or node,
+            f"{where}.pattern",
+            f"no stressed syllable: at least one of {show_syllables(syllables)} must be H (the high note)",
+        )
+        ok = False
     probe, category, trained, good = parse_optional_fields(items, where, r)
-    if not ok or not good:
+    if not ok or not good or not id_ok:
         return None
     extras = {k: value_of(v, f"{where}.{k}", r) for k, (_, v) in items.items() if k.startswith("x-")}
     return Phrase(

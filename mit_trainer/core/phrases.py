@@ -29,7 +29,7 @@ import yaml
 
 from mit_trainer.core.bounded_input import InputRefused, read_text_file
 from mit_trainer.core.phrase_validation import CATEGORIES, FORMAT, PhraseIssue, read_phrase_set
-from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
+from mit_trainer.core.records import PhraseSet
 
 __all__ = [
     "CATEGORIES",
@@ -131,10 +131,15 @@ def load_phrase_sets(path_or_dir: str | os.PathLike[str]) -> list[PhraseSet]:
     return sets
 
 
-def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str]) -> Path:
-    """Write the canonical text atomically (temporary file in the same folder, then rename)."""
+def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str], *, comments_from: str | None = None) -> Path:
+    """Write the canonical text atomically (temporary file in the same folder, then rename), with the
+    whole-line comments of ``comments_from`` (the file's text as it was) carried over."""
     target = Path(path)
     text = dump_phrase_set(ps)
+    if comments_from is not None:
+        from mit_trainer.core.phrase_comments import carry_comments
+
+        text = carry_comments(comments_from, text)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
@@ -186,12 +191,6 @@ def matched_twin_issues(sets: Iterable[PhraseSet], reference: Iterable[PhraseSet
                 continue
             issues.append(PhraseIssue(src, p.line, f"{p.id}.x-matches", msg, "warning"))
     return issues
-
-
-def level_range_ok(phrase: Phrase) -> bool:
-    """True when the phrase's syllable count is within its level's range (PROTOCOL.md §2)."""
-    lo, hi = LEVEL_SYLLABLE_RANGE.get(phrase.level, (0, 10**6))
-    return lo <= phrase.n_syllables <= hi
 
 
 # --- canonical text -------------------------------------------------------------------------------

@@ -23,12 +23,13 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from mit_trainer.core import defaults
 from mit_trainer.gui import wiring
 from mit_trainer.gui.settings_store import GuiSettings
 
 SIZES = ((1280, 800), (1920, 1080))
 DEMO_PIN = "2468"
-RATE_HZ = 48_000
+RATE_HZ = defaults.STREAM_SAMPLE_RATE_HZ
 Script = Generator[Callable[[], bool], None, None]
 log = logging.getLogger(__name__)
 

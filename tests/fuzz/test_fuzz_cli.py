@@ -39,8 +39,8 @@ OPTIONS = (
     Option(("analyze", "a.wav", "--phrases", "p.yaml"), "--tempo", 20, 200),
     Option(("analyze", "a.wav", "--phrases", "p.yaml"), "--interval", 1, 12),
     Option(SYNTH, "--low-hz", 50, 1000),
-    Option(SYNTH, "--interval", 1, 12),
-    Option(SYNTH, "--tempo", 20, 200),
+    Option(SYNTH, "--interval", 2, 7),  # the protocol's clinical range (PROTOCOL.md §3)
+    Option(SYNTH, "--tempo", 40, 90),
     Option(SYNTH, "--stress-lengthening", 0.5, 3),
     Option(SYNTH, "--fade", 0, 1, after=("1",)),
     Option(SYNTH, "--sample-rate", 8000, 192000, integer=True),

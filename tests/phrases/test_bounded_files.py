@@ -137,12 +137,12 @@ def test_beats_must_be_finite_and_within_range(value: str, fld: str) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "bounds"),
     [
-        ("tempo_bpm", ".inf", "20 to 200"),
-        ("tempo_bpm", "1e6", "20 to 200"),
-        ("tempo_bpm", "10", "20 to 200"),
-        ("interval_semitones", ".inf", "1 to 12"),
-        ("interval_semitones", "13", "1 to 12"),
-        ("interval_semitones", ".nan", "1 to 12"),
+        ("tempo_bpm", ".inf", "40 to 90"),
+        ("tempo_bpm", "1e6", "40 to 90"),
+        ("tempo_bpm", "10", "40 to 90"),
+        ("interval_semitones", ".inf", "2 to 7"),
+        ("interval_semitones", "13", "2 to 7"),
+        ("interval_semitones", ".nan", "2 to 7"),
         ("low_hz", "1e300", "50 to 1000"),
         ("low_hz", "-.inf", "50 to 1000"),
     ],
@@ -155,9 +155,9 @@ def test_defaults_are_finite_and_within_the_protocol_ranges(key: str, value: str
 
 
 def test_defaults_at_the_range_ends_are_accepted() -> None:
-    text = HEAD + "defaults: {tempo_bpm: 20, interval_semitones: 12, low_hz: 50.0}\nphrases: []\n"
+    text = HEAD + "defaults: {tempo_bpm: 40, interval_semitones: 7, low_hz: 50.0}\nphrases: []\n"
     ps, _ = parse_phrase_set(text)
-    assert ps is not None and ps.defaults == {"tempo_bpm": 20, "interval_semitones": 12, "low_hz": 50.0}
+    assert ps is not None and ps.defaults == {"tempo_bpm": 40, "interval_semitones": 7, "low_hz": 50.0}
 
 
 def test_long_ids_texts_and_syllable_lists_are_refused() -> None:

@@ -130,8 +130,8 @@ def test_write_wav_and_json_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--tempo", "500"], "argument --tempo: must be from 20 to 200 BPM, not 500"),
-        (["--interval", "0"], "argument --interval: must be from 1 to 12 semitones, not 0"),
+        (["--tempo", "500"], "argument --tempo: must be from 40 to 90 BPM, not 500"),
+        (["--interval", "0"], "argument --interval: must be from 2 to 7 semitones, not 0"),
         (["--low-hz", "20"], "argument --low-hz: must be from 50 to 1000 Hz, not 20"),
         (["--sample-rate", "1000"], "argument --sample-rate: must be from 8000 to 192000 Hz, not 1000"),
         (["--fade", "0.1", "nan"], "argument --fade: must be a number from 0 to 1, not 'nan'"),

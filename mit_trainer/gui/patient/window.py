@@ -78,6 +78,8 @@ class PatientWindow(QWidget):
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("MIT Trainer: patient view")
         self.setAccessibleName("Patient view")
+        # Showing it never takes the keyboard from the therapist's window (their shortcuts and notes).
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self._model = model
         self._theme = theme
         self.banner = CueBanner(self)
@@ -195,15 +197,11 @@ class PatientWindow(QWidget):
         phrase_changed = (
             force
             or old is None
-            or (old.syllables, old.pattern, old.beats)
-            != (
-                s.syllables,
-                s.pattern,
-                s.beats,
-            )
+            or (old.syllables, old.pattern, old.beats, old.text) != (s.syllables, s.pattern, s.beats, s.text)
         )
         if phrase_changed:
-            self.lanes.set_phrase(s.syllables, s.pattern, s.beats)
+            self.lanes.set_phrase(s.syllables, s.pattern, s.beats, s.text)
+        self.lanes.set_words_hidden(s.words_hidden)
         if force or old is None or old.notes != s.notes or old.low_note_hz != s.low_note_hz:
             self.trace.set_targets(
                 s.notes, low_note_hz=s.low_note_hz, interval_semitones=s.interval_semitones

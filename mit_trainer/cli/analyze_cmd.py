@@ -176,6 +176,8 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
                 ),
                 flush=True,
             )
+    if not total:
+        raise CliError(f"manifest {manifest} has no rows to analyse")
     if failed:
         raise CliError(f"{failed} of {total} rows could not be analysed")
     return 0

@@ -12,6 +12,7 @@ import argparse
 import math
 from datetime import UTC, date, datetime
 
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
 from mit_trainer.cli.errors import CliError
 from mit_trainer.storage import StoreError
@@ -37,6 +38,8 @@ def _score(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value) or not -1e6 <= value <= 1e6:
         raise argparse.ArgumentTypeError(f"not a plausible score: {text!r}")
+    if not opt.is_plain_number(text):  # float() also reads 1_0 as 10
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
     return value
 
 

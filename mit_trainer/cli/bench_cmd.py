@@ -62,7 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--per-kind", type=opt.integer(1, 10_000), metavar="N", help="items per kind (default 25, quick 4)"
     )
-    p.add_argument("--output", metavar="FILE.md", help="also write the table (with the set-up) to this file")
+    p.add_argument(
+        "--output",
+        metavar="FILE.md",
+        type=opt.output_file,
+        help="also write the table (with the set-up) to this file",
+    )
     p.add_argument(
         "--corpus",
         choices=("own", "independent", "both"),
@@ -74,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--kinds", metavar="NAMES", help="independent corpus: only these conditions/error kinds")
     p.add_argument(
         "--own-per-kind",
-        type=int,
+        type=opt.integer(1, 10_000),
         metavar="N",
         help="own corpus items per kind beside it (default 25, quick 4)",
     )

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
+import stat
 from collections.abc import Callable
+from pathlib import Path
 
 from mit_trainer.core.display import printable
 from mit_trainer.core.limits import (
@@ -33,6 +36,11 @@ SEED_RANGE = (0, 2**32 - 1)
 
 def _shown(text: str) -> str:
     return printable(text if len(text) <= 40 else text[:37] + "...")
+
+
+def is_plain_number(text: str) -> bool:
+    """True for a plain decimal number (``62.5``, ``-3``, ``1e3``); False for ``1_0``, ``0x10``, ``nan``..."""
+    return _NUMBER.fullmatch(text.strip()) is not None
 
 
 def integer(lo: int, hi: int, *, unit: str = "") -> Callable[[str], int]:
@@ -66,6 +74,22 @@ def number(lo: float, hi: float, *, low_open: bool = False, unit: str = "") -> C
 
     parse.__name__ = "number"
     return parse
+
+
+def output_file(text: str) -> Path:
+    """A file to write: refused when the path exists and is not a regular file (writing to a FIFO blocks
+    until someone reads it; a device or folder is never meant)."""
+    path = Path(text)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot use {_shown(text)!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, device or socket)"
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is {kind}")
+    return path
 
 
 tempo_bpm = number(*TEMPO_BPM_RANGE, unit=" BPM")

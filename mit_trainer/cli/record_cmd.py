@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from mit_trainer.audio import AudioEngine, AudioError, RecordingResult, load_settings
 from mit_trainer.cli import option_types as opt
@@ -20,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Record from the microphone to FILE as the audio arrives (flushed every 0.25 s, so a "
         "crash loses at most that much). Ctrl-C stops cleanly.",
     )
-    parser.add_argument("-o", "--output", metavar="FILE", type=Path, required=True, help="WAV file to write")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=opt.output_file, required=True, help="WAV file to write"
+    )
     parser.add_argument(
         "--seconds",
         metavar="N",

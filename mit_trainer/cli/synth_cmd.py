@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--phrases", required=True, metavar="FILE", help="phrase-set YAML file (or a folder of them)"
     )
     p.add_argument("--phrase", required=True, metavar="ID", help="id of the phrase to render")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.wav", type=opt.output_file, help="WAV file to write"
+    )
     p.add_argument("--low-hz", type=opt.low_hz, metavar="HZ", help="low note (L syllables), Hz")
     p.add_argument(
         "--interval",
@@ -56,7 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--voice", choices=("male", "female"), help="model voice (default: from the low note)")
     taps = p.add_mutually_exclusive_group()
     taps.add_argument("--taps", action="store_true", help="mix a tap click into each syllable onset")
-    taps.add_argument("--taps-separate", metavar="FILE", help="write the tap clicks to this WAV instead")
+    taps.add_argument(
+        "--taps-separate",
+        metavar="FILE",
+        type=opt.output_file,
+        help="write the tap clicks to this WAV instead",
+    )
     p.add_argument("--fade", type=opt.fraction, nargs=2, metavar=("START", "END"),
                    help="fade the voice out between these fractions of the phrase (0-1), for unison "
                    "with fading")  # fmt: skip
@@ -66,7 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    metavar="HZ", help=f"output rate (default {defaults.MODEL_SAMPLE_RATE_HZ})")  # fmt: skip
     p.add_argument("--seed", type=opt.seed, default=0, help="random seed of the voice's small imperfections")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples instead of 16-bit PCM")
-    p.add_argument("--json", metavar="FILE", help="also write syllable timings, notes and taps as JSON")
+    p.add_argument(
+        "--json",
+        metavar="FILE",
+        type=opt.output_file,
+        help="also write syllable timings, notes and taps as JSON",
+    )
     p.set_defaults(handler=run)
 
 

@@ -177,3 +177,55 @@ def test_subprocess_analyze_of_a_fifo(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "a.wav")
     status, err, took = _run(*_analyze(tmp_path, tmp_path / "a.wav"))
     assert status == 1 and len(err) == 1 and "not a regular file" in err[0] and took < 10.0, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["record", "-o", "{fifo}", "--seconds", "1"],
+        ["synth", "--phrases", "{phrases}", "--phrase", "thank-you", "-o", "{fifo}"],
+        ["synth", "--phrases", "{phrases}", "--phrase", "thank-you", "-o", "{dir}/o.wav", "--json", "{fifo}"],
+        ["synth", "--phrases", "{phrases}", "--phrase", "thank-you", "-o", "/dev/null"],
+        ["bench", "--output", "{dir}"],
+    ],
+)
+def test_outputs_that_are_not_regular_files_are_refused(
+    folder: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    os.mkfifo(folder / "out.fifo")
+    names = {"fifo": str(folder / "out.fifo"), "phrases": str(folder / "p.yaml"), "dir": str(folder)}
+    with pytest.raises(SystemExit) as exc:
+        main([a.format(**names) for a in argv])
+    err = capsys.readouterr().err.splitlines()
+    assert exc.value.code == 2 and len(err) == 1, err
+    assert "is not a regular file" in err[0] or "is a folder" in err[0]
+
+
+def test_an_audio_file_in_an_unreadable_folder_is_one_line(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root every folder is readable, so the refusal of the operating system is simulated for one path."""
+    locked = folder / "locked" / "a.wav"
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    _one_line_error(capsys, _analyze(folder, locked), f"permission denied: cannot read {locked}")
+
+
+def test_a_manifest_without_rows_is_an_error(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / "m.tsv").write_text("audio\tphrase_id\n\n", encoding="utf-8")
+    argv = [
+        "analyze",
+        "--batch",
+        str(folder / "m.tsv"),
+        "--phrases",
+        str(folder / "p.yaml"),
+        "--tracker",
+        "yin",
+    ]
+    _one_line_error(capsys, argv, "has no rows to analyse")

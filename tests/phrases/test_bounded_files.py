@@ -161,9 +161,13 @@ def test_defaults_at_the_range_ends_are_accepted() -> None:
 
 
 def test_long_ids_texts_and_syllable_lists_are_refused() -> None:
-    long_id = "a" * 1_000_000
+    megabyte_id = HEAD + f"phrases:\n  - id: {'a' * 1_000_000}\n    text: Thank you\n    level: 1\n"
+    assert _errors(megabyte_id) == [
+        f"t.yaml: error: too large: {len(megabyte_id)} characters (the limit is {MAX_YAML_BYTES})"
+    ]
+    long_id = "a" * 100_000
     errors = _errors(HEAD + f"phrases:\n  - id: {long_id}\n    text: Thank you\n    level: 1\n")
-    assert errors == ["t.yaml:5: error: phrases[0].id: too long: 1000000 characters (at most 64)"]
+    assert errors == ["t.yaml:5: error: phrases[0].id: too long: 100000 characters (at most 64)"]
     errors = _errors(HEAD + f"phrases:\n  - id: a\n    text: {'word ' * 200}\n    level: 3\n")
     assert errors == ["t.yaml:6: error: a.text: too long: 999 characters (at most 500)"]
     syl = ", ".join(["la"] * 41)

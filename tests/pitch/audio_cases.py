@@ -48,3 +48,33 @@ def cut(path: Path, keep: float) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+#: Runs ``python -m mit_trainer ARGS`` and, at exit, writes the process's peak resident memory (VmHWM, kB)
+#: to the file named by MIT_HWM_FILE. VmHWM belongs to the new process image; ``ru_maxrss`` would not do here,
+#: as Linux carries the parent's peak over into a child at exec.
+PEAK_MEMORY_WRAPPER = """\
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(os.environ["MIT_HWM_FILE"], "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv = ["mit_trainer", *sys.argv[1:]]
+runpy.run_module("mit_trainer", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_with_peak_memory(args: list[str], scratch: Path) -> tuple[int, str, int]:
+    """(exit status, stderr, peak resident bytes) of ``python -m mit_trainer args`` in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    hwm = scratch / "hwm.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_WRAPPER, *args],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "MIT_HWM_FILE": str(hwm)},
+    )  # fmt: skip
+    return done.returncode, done.stderr, int(hwm.read_text()) * 1024

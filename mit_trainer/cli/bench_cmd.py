@@ -23,16 +23,11 @@ from mit_trainer.analysis.corpus import EXPECTED_VERDICT
 from mit_trainer.analysis.pitch import DEFAULT_TRACKER, TRACKER_NAMES
 from mit_trainer.cli.errors import CliError
 from mit_trainer.scoring.benchmark import format_table, run_benchmark
-from mit_trainer.scoring.independent.bench import (
-    format_report,
-    from_independent,
-    own_items,
-    report_json,
-    run_bench,
-)
+from mit_trainer.scoring.independent.bench import from_independent, own_items, run_bench
 from mit_trainer.scoring.independent.corpus import build_corpus, shipped_phrases
 from mit_trainer.scoring.independent.errors import GenerationError
 from mit_trainer.scoring.independent.plan import KINDS, plan_corpus
+from mit_trainer.scoring.independent.report import format_report, report_json
 
 #: Items analysed with the slow reference trackers (pyin ~0.2x real time, crepe-full ~0.5x).
 SLOW_LIMITS = {"pyin": 8, "crepe-full": 16, "crepe-medium": 32}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mit_trainer.analysis.corpus import EXPECTED_VERDICT
 from mit_trainer.analysis.pitch import DEFAULT_TRACKER, TRACKER_NAMES
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 from mit_trainer.scoring.benchmark import format_table, run_benchmark
 from mit_trainer.scoring.independent.bench import from_independent, own_items, run_bench
@@ -52,8 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="NAMES",
         help=f"comma-separated trackers (default: {', '.join(default_trackers())}; also swiftf0-own)",
     )
-    p.add_argument("--seed", type=int, default=2026, help="corpus seed (settings were tuned on seed 1)")
-    p.add_argument("--per-kind", type=int, metavar="N", help="items per kind (default 25, quick 4)")
+    p.add_argument("--seed", type=opt.seed, default=2026, help="corpus seed (settings were tuned on seed 1)")
+    p.add_argument(
+        "--per-kind", type=opt.integer(1, 10_000), metavar="N", help="items per kind (default 25, quick 4)"
+    )
     p.add_argument("--output", metavar="FILE.md", help="also write the table (with the set-up) to this file")
     p.add_argument(
         "--corpus",
@@ -66,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--kinds", metavar="NAMES", help="independent corpus: only these conditions/error kinds")
     p.add_argument(
         "--own-per-kind",
-        type=int,
+        type=opt.integer(0, 10_000),
         metavar="N",
         help="own corpus items per kind beside it (default 25, quick 4)",
     )

@@ -314,9 +314,13 @@ class ItemRun:
 
     def end(self, reason: EndReason) -> None:
         self.phase, self.end_reason, self.pending = Phase.ENDED, reason, None
+        # Steps the item never reached cost their points when the item itself ended them (failed, or the
+        # therapist ended it); when the session ended they were never presented and are not possible.
+        unreached = 0 if reason is EndReason.SESSION_ENDED else None
         for s in self.seq:
             if s.id not in self.results:
-                self.results[s.id] = StepResult(s.id, StepStatus.NOT_REACHED, 0, s.max_points)
+                possible = s.max_points if unreached is None else unreached
+                self.results[s.id] = StepResult(s.id, StepStatus.NOT_REACHED, 0, possible)
         pts = sum(r.points for r in self.results.values())
         possible = sum(r.possible for r in self.results.values())
         self.effects.append(ItemEnded(self.spec.index, self.spec.phrase_id, reason, pts, possible))

@@ -16,6 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from mit_trainer.core.bounded_input import InputRefused, decode_utf8, read_regular_bytes
+from mit_trainer.core.display import printable
+from mit_trainer.core.limits import MAX_YAML_BYTES
+
 FORMAT = "mit-protocol/1"
 
 
@@ -60,7 +64,7 @@ class ProtocolIssue:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = self.message if not self.field else f"{self.field}: {self.message}"
-        return f"{where}: {self.severity}: {what}"
+        return printable(f"{where}: {self.severity}: {what}")
 
 
 class ProtocolError(ValueError):
@@ -344,18 +348,12 @@ def validate_protocol_file(path: str | Path) -> tuple[Protocol | None, list[Prot
     from mit_trainer.core.protocol_validate import validate_text
 
     p = Path(path)
-    if not p.exists():
-        return None, [ProtocolIssue(str(p), None, None, "no such file")]
-    if p.is_dir():
-        return None, [ProtocolIssue(str(p), None, None, "is a folder, not a protocol file")]
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        return None, [ProtocolIssue(str(p), None, None, f"cannot read: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [ProtocolIssue(str(p), None, None, f"not UTF-8 text (byte {exc.start})")]
+        raw = read_regular_bytes(p, max_bytes=MAX_YAML_BYTES, what="protocol file")
+        text = decode_utf8(raw)
+    except InputRefused as exc:
+        message = "is a folder, not a protocol file" if str(exc) == "is a folder, not a file" else str(exc)
+        return None, [ProtocolIssue(str(p), exc.line, None, message)]
     proto, issues = validate_text(text, str(p))
     if proto is None:
         return None, issues

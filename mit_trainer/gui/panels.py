@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from mit_trainer.core import defaults
 from mit_trainer.gui import wiring
 from mit_trainer.gui.editor.phrase_editor import PhraseEditor
 from mit_trainer.gui.main_window import MainWindow
@@ -32,9 +33,9 @@ def add_panels(window: MainWindow, s: Any) -> None:
         },
     )
     editor = PhraseEditor(folders=wiring.phrase_folders, tasks=s.tasks)
-    window.add_page("session", "&Session", session)
-    window.add_page("patients", "&Patients", patients)
-    window.add_page("editor", "P&hrase sets", editor)
+    window.add_page("session", "Session", session)
+    window.add_page("patients", "Patients", patients)
+    window.add_page("editor", "Phrase sets", editor)
     _add_optional_pages(window, s)
 
     s.theme_changed.connect(session.attempt_view.set_theme)
@@ -59,8 +60,8 @@ def _add_optional_pages(window: MainWindow, s: Any) -> None:
     from mit_trainer.gui.progress.progress_panel import ProgressPanel
     from mit_trainer.gui.settings_panel import SettingsPanel
 
-    window.add_page("progress", "Pro&gress", ProgressPanel(s))
-    window.add_page("settings", "Se&ttings", SettingsPanel(s))
+    window.add_page("progress", "Progress", ProgressPanel(s))
+    window.add_page("settings", "Settings", SettingsPanel(s))
 
 
 def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
@@ -104,7 +105,7 @@ def play_phrase(window: MainWindow, s: Any, phrase: Any) -> None:
         return
 
     def render() -> Any:
-        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=150.0)
+        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=defaults.LOW_NOTE_HZ)
 
     s.tasks.run_in_background(
         render, lambda stim: wiring.play(s.audio, stim), lambda e: window.say(str(e)), executor="analysis"

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -85,7 +86,7 @@ class SettingsPanel(QWidget):
         add(mf, "tempo_bpm", "T&empo (new patients)", tempo)
         protocol = QComboBox()
         protocol.addItems(wiring.protocol_ids())
-        add(mf, "default_protocol", "Default &protocol", protocol)
+        add(mf, "default_protocol", "Default p&rotocol", protocol)
         add(mf, "cue_tone", "", QCheckBox('Play a soft tone with the "Your turn" cue'))
 
         look_box = QGroupBox("Screens and safety")
@@ -103,16 +104,22 @@ class SettingsPanel(QWidget):
         lock.setSuffix(" min")
         add(lf, "auto_lock_min", "&Lock after idle", lock)
         screen = QComboBox()
-        add(lf, "patient_screen", "Patient &screen", screen)
+        add(lf, "patient_screen", "Patient scree&n", screen)
         add(lf, "patient_full_screen", "", QCheckBox("Patient view full screen"))
         side = QComboBox()
         side.addItems(["left", "right"])
-        add(lf, "tap_side", "&Tap pad side", side)
+        add(lf, "tap_side", "Tap &pad side", side)
         pad = QDoubleSpinBox()
         pad.setRange(25, 90)
         pad.setDecimals(0)
         pad.setSuffix(" mm")
         add(lf, "tap_pad_mm", "Tap pad si&ze", pad)
+        tap_key = QKeySequenceEdit()
+        tap_key.setMaximumSequenceLength(1)
+        tap_key.setToolTip("A tap from any of the trainer's windows; a USB foot pedal can send this key")
+        add(lf, "tap_key", "Tap &key (foot pedal)", tap_key)
+        for inner in tap_key.findChildren(QLineEdit):  # the editor's own line edit, for screen readers
+            inner.setAccessibleName("Tap key (foot pedal)")
         folder_row = QWidget()
         fr = QHBoxLayout(folder_row)
         fr.setContentsMargins(0, 0, 0, 0)
@@ -170,13 +177,14 @@ class SettingsPanel(QWidget):
         w["auto_lock_min"].setValue(st.auto_lock_min)
         screens = w["patient_screen"]
         screens.clear()
-        screens.addItem("last screen", -1)
+        screens.addItem("another screen than this one", -1)
         for i, sc in enumerate(QGuiApplication.screens()):
             screens.addItem(f"{i + 1}: {sc.name()} {sc.size().width()}x{sc.size().height()}", i)
         screens.setCurrentIndex(max(0, screens.findData(st.patient_screen)))
         w["patient_full_screen"].setChecked(st.patient_full_screen)
         w["tap_side"].setCurrentText(st.tap_side)
         w["tap_pad_mm"].setValue(st.tap_pad_mm)
+        w["tap_key"].setKeySequence(QKeySequence(st.tap_key))
         self.folder.setText(st.data_folder or "")
 
     def current(self) -> GuiSettings:
@@ -198,6 +206,7 @@ class SettingsPanel(QWidget):
             patient_full_screen=w["patient_full_screen"].isChecked(),
             tap_side=w["tap_side"].currentText(),
             tap_pad_mm=w["tap_pad_mm"].value(),
+            tap_key=w["tap_key"].keySequence().toString(),
             data_folder=self.folder.text().strip() or None,
         )
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import platformdirs
 
+from mit_trainer.core import defaults
+
 #: File name of the default SQLite database inside the data folder.
-DB_FILENAME = "mit-trainer.sqlite3"
+DB_FILENAME = defaults.DB_FILENAME
 #: Name of the recordings folder, kept beside the database file.
 RECORDINGS_DIRNAME = "recordings"
 #: Environment variable that overrides the data folder.

@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 #: Independent corpus: items per kind (full, quick) and the silent-patient-with-leak tries.
-INDEP_PER_KIND = (12, 3)
+INDEP_PER_KIND = (20, 3)
 INDEP_SILENCE_LEAK = (100, 10)
 
 

@@ -24,16 +24,11 @@ from mit_trainer.analysis.pitch import DEFAULT_TRACKER, TRACKER_NAMES
 from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 from mit_trainer.scoring.benchmark import format_table, run_benchmark
-from mit_trainer.scoring.independent.bench import (
-    format_report,
-    from_independent,
-    own_items,
-    report_json,
-    run_bench,
-)
+from mit_trainer.scoring.independent.bench import from_independent, own_items, run_bench
 from mit_trainer.scoring.independent.corpus import build_corpus, shipped_phrases
 from mit_trainer.scoring.independent.errors import GenerationError
 from mit_trainer.scoring.independent.plan import KINDS, plan_corpus
+from mit_trainer.scoring.independent.report import format_report, report_json
 
 #: Items analysed with the slow reference trackers (pyin ~0.2x real time, crepe-full ~0.5x).
 SLOW_LIMITS = {"pyin": 8, "crepe-full": 16, "crepe-medium": 32}
@@ -79,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--kinds", metavar="NAMES", help="independent corpus: only these conditions/error kinds")
     p.add_argument(
         "--own-per-kind",
-        type=opt.integer(1, 10_000),
+        type=opt.integer(0, 10_000),
         metavar="N",
         help="own corpus items per kind beside it (default 25, quick 4)",
     )
@@ -88,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 #: Independent corpus: items per kind (full, quick) and the silent-patient-with-leak tries.
-INDEP_PER_KIND = (12, 3)
+INDEP_PER_KIND = (20, 3)
 INDEP_SILENCE_LEAK = (100, 10)
 
 

@@ -323,8 +323,20 @@ def test_verdicts_on_plain_cases(items):
                                interval_semitones=it.plan.interval_semitones).verdict  # fmt: skip
 
     assert verdict("clean") == "pass"
-    assert verdict("inverted") != "pass"
-    assert verdict("monotone") != "pass"
+    assert verdict("espeak_spoken") == "pass"  # fluent speech, judged in spoken mode
+    for kind in ("inverted", "monotone", "merged", "wrong_interval", "first_half"):
+        assert verdict(kind) != "pass", kind
+
+
+@needs_festival
+def test_detected_onsets_near_the_phone_labels(items):
+    """Every syllable of the clean attempt is found within 120 ms of its first phone (Festival's label)."""
+    it = items["clean"]
+    res = analyze_attempt(it.samples, sample_rate_hz=SR, phrase=it.phrase, tempo_bpm=it.plan.tempo_bpm,
+                          interval_semitones=it.plan.interval_semitones)  # fmt: skip
+    det = np.array([d.onset_s for d in res.detected])
+    assert det.size == len(it.onsets_s)
+    assert np.max(np.abs(det - np.array(it.onsets_s))) < 0.12
 
 
 # --- the cache and the command ---

@@ -21,7 +21,6 @@ from mit_trainer.core.records import Phrase
 from mit_trainer.scoring.attempt import AttemptAnalysis, analyze_attempt
 from mit_trainer.scoring.benchmark import make_tracker, onset_matches
 from mit_trainer.scoring.independent.corpus import IndependentItem
-from mit_trainer.scoring.independent.plan import CONDITIONS, ERRORS
 
 ONSET_TOL_S = 0.05
 
@@ -41,6 +40,7 @@ class BenchItem:
     onsets_s: tuple[float, ...]
     voice: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    vowel_onsets_s: tuple[float, ...] = ()
 
 
 @dataclass
@@ -55,6 +55,8 @@ class KindStats:
     n_truth: int = 0
     n_detected: int = 0
     errors_s: list[float] = field(default_factory=list)
+    vowel_tp: int = 0
+    vowel_n_truth: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -65,6 +67,11 @@ class KindStats:
     def f1(self) -> float:
         d = self.n_truth + self.n_detected
         return 2 * self.tp / d if d else float("nan")
+
+    @property
+    def vowel_f1(self) -> float:
+        d = self.vowel_n_truth + (self.n_detected if self.vowel_n_truth else 0)
+        return 2 * self.vowel_tp / d if d else float("nan")
 
     @property
     def median_error_ms(self) -> float:
@@ -79,11 +86,18 @@ class CorpusReport:
     by_voice: dict[str, list[int]] = field(default_factory=dict)  # voice -> [ok, n] over conditions
     audio_s: float = 0.0
     wall_s: float = 0.0
+    startup_s: float = 0.0  # loading the tracker (its model) once
+    cpu_s: float = 0.0  # process CPU time of the analyses (all threads)
     records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def speed_x(self) -> float:
         return self.audio_s / self.wall_s if self.wall_s else float("nan")
+
+    @property
+    def speed_with_startup_x(self) -> float:
+        total = self.wall_s + self.startup_s
+        return self.audio_s / total if total else float("nan")
 
 
 def from_independent(item: IndependentItem) -> BenchItem:
@@ -107,6 +121,7 @@ def from_independent(item: IndependentItem) -> BenchItem:
         item.onsets_s,
         voice,
         kw,
+        item.vowel_onsets_s,
     )
 
 
@@ -152,13 +167,18 @@ def run_bench(
     items: Sequence[BenchItem], *, name: str, tracker_name: str, progress: Callable[[str], None] | None = None
 ) -> CorpusReport:
     """Analyse every item once; parameters ``analyze_attempt`` does not (yet) take are left out and noted."""
+    t0 = time.perf_counter()
     tracker = make_tracker(tracker_name)
+    if hasattr(tracker, "track"):  # load a lazily loaded model now, so start-up is counted once
+        tracker.track(np.zeros(1600, dtype=np.float32), sample_rate_hz=16000)
+    startup_s = time.perf_counter() - t0
     accepted = set(inspect.signature(analyze_attempt).parameters)
-    rep = CorpusReport(name, tracker_name)
+    rep = CorpusReport(name, tracker_name, startup_s=startup_s)
     for item in items:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = _call(item, tracker, accepted)
         rep.wall_s += time.perf_counter() - t0
+        rep.cpu_s += time.process_time() - c0
         rep.audio_s += item.samples.size / item.sample_rate_hz
         st = rep.kinds.setdefault(item.kind, KindStats(item.kind, item.expected))
         ok = res.verdict == "pass" if item.expected == "pass" else res.verdict != "pass"
@@ -171,6 +191,9 @@ def run_bench(
             st.n_truth += len(item.onsets_s)
             st.n_detected += len(det)
             st.errors_s += [min(abs(t - d) for d in det) for t in item.onsets_s] if det else []
+            if item.vowel_onsets_s:
+                st.vowel_tp += onset_matches(item.vowel_onsets_s, det, ONSET_TOL_S)
+                st.vowel_n_truth += len(item.vowel_onsets_s)
         if item.expected == "pass":
             v = rep.by_voice.setdefault(item.voice, [0, 0])
             v[0] += int(ok)
@@ -191,89 +214,3 @@ def run_bench(
     if progress:
         progress(f"{name}: {len(items)} items, {rep.audio_s:.0f} s of audio in {rep.wall_s:.1f} s")
     return rep
-
-
-def _num(v: float, fmt: str) -> str:
-    return "-" if v != v else format(v, fmt)
-
-
-def kind_table(rep: CorpusReport, kinds: Sequence[str], title: str) -> str:
-    head = ["kind", "n", "pass/reject %", "verdicts", "onset F1 50ms", "median onset err ms"]
-    lines = [
-        f"**{title}** ({rep.name}, {rep.tracker})",
-        "",
-        "| " + " | ".join(head) + " |",
-        "|---" * len(head) + "|",
-    ]
-    for k in kinds:
-        s = rep.kinds.get(k)
-        if s is None:
-            continue
-        verd = " ".join(f"{v}:{c}" for v, c in sorted(s.verdicts.items()))
-        label = f"{k} ({'pass' if s.expected == 'pass' else 'reject'})"
-        lines.append(
-            f"| {label} | {s.n} | {_num(100 * s.rate, '.0f')} | {verd} | {_num(s.f1, '.2f')} | "
-            f"{_num(s.median_error_ms, '.0f')} |"
-        )
-    return "\n".join(lines)
-
-
-def summary_line(rep: CorpusReport) -> str:
-    cond = [s for s in rep.kinds.values() if s.expected == "pass"]
-    err = [s for s in rep.kinds.values() if s.expected != "pass"]
-    pr = sum(s.ok for s in cond) / max(1, sum(s.n for s in cond))
-    rr = sum(s.ok for s in err) / max(1, sum(s.n for s in err))
-    tp, nt, nd = (sum(getattr(s, a) for s in cond) for a in ("tp", "n_truth", "n_detected"))
-    f1 = 2 * tp / (nt + nd) if nt + nd else float("nan")
-    return (
-        f"{rep.name}: correct attempts pass {100 * pr:.1f} %, wrong attempts rejected {100 * rr:.1f} %, "
-        f"balanced {50 * (pr + rr):.1f} %, onset F1 50 ms {_num(f1, '.3f')}, "
-        f"batch {rep.speed_x:.0f}x real time ({rep.audio_s:.0f} s audio, {rep.wall_s:.1f} s)"
-    )
-
-
-def voice_table(rep: CorpusReport) -> str:
-    lines = ["| voice (correct attempts) | n | pass % |", "|---|---|---|"]
-    for v, (ok, n) in sorted(rep.by_voice.items()):
-        lines.append(f"| {v} | {n} | {100 * ok / n:.0f} |")
-    return "\n".join(lines)
-
-
-def format_report(indep: CorpusReport, own: CorpusReport | None) -> str:
-    parts = [
-        kind_table(indep, CONDITIONS, "Independent corpus: correct attempts by condition"),
-        kind_table(indep, ERRORS, "Independent corpus: error kinds"),
-        voice_table(indep),
-    ]
-    if own is not None:
-        own_kinds = list(own.kinds)
-        parts.append(kind_table(own, own_kinds, "Own corpus, same run"))
-    parts.append("\n".join(summary_line(r) for r in (indep, own) if r is not None))
-    ignored = sorted({k for r in indep.records for k in r["ignored"]})
-    if ignored:
-        parts.append(f"Not passed to analyze_attempt (not accepted yet): {', '.join(ignored)}.")
-    return "\n\n".join(parts)
-
-
-def report_json(rep: CorpusReport) -> dict[str, Any]:
-    return {
-        "corpus": rep.name,
-        "tracker": rep.tracker,
-        "audio_s": rep.audio_s,
-        "wall_s": rep.wall_s,
-        "speed_x": rep.speed_x,
-        "kinds": {
-            k: {
-                "expected": s.expected,
-                "n": s.n,
-                "ok": s.ok,
-                "rate": s.rate,
-                "onset_f1_50ms": s.f1,
-                "median_onset_error_ms": s.median_error_ms,
-                "verdicts": s.verdicts,
-            }
-            for k, s in rep.kinds.items()
-        },
-        "by_voice": {v: {"ok": ok, "n": n} for v, (ok, n) in rep.by_voice.items()},
-        "items": rep.records,
-    }

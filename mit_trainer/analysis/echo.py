@@ -61,14 +61,31 @@ class EchoSettings:
     #: Length of the acoustic path modelled (reverberation beyond it stays in the residual).
     tail_s: float = 0.3
     #: Ridge regularisation, relative to the mean power of the played model in the bin.
-    ridge: float = 1e-3
-    #: Re-weighting passes (0 = plain least squares) and the Cauchy scale (times the bin's quiet residual).
-    robust_passes: int = 2
-    robust_scale: float = 3.0
+    ridge: float = 1e-5
+    #: Re-weighting passes (0 = plain least squares).
+    robust_passes: int = 3
+    #: Re-weighting: a frame's residual is compared with this fraction of its predicted leak (-5 dB)
+    #: plus the bin's residual floor; above it the frame holds someone else's sound (weight ~ ratio^-2).
+    robust_relative: float = 0.3
+    #: The first weights compare each frame with the model's level over this span (direct + early sound)
+    #: times the bin's lower-quartile gain; frames this many times (power) louder get weight 1/2.
+    first_weight_span_s: float = 0.064
+    first_weight_scale: float = 4.0
     #: A frame is explained when its residual is at least this far below the predicted leak ...
     explained_margin_db: float = 6.0
+    #: ... or the energy above ``excess_ratio`` times the predicted leak, bin by bin, is at least
+    #: ``excess_margin_db`` below the leak (magnitudes only: robust to a path fitted while a patient sang
+    #: along) ...
+    excess_ratio: float = 2.0
+    excess_margin_db: float = 6.0
+    #: ... the magnitude test only counts once subtraction has cancelled the leak (by the margin above)
+    #: for at least this long: proof that the fitted path is the room's and not a voice singing along.
+    min_cancelled_s: float = 0.3
     #: ... and the predicted leak is at least this far above the residual's floor (the leak is there).
     leak_presence_db: float = 6.0
+    #: Unexplained runs this short between explained frames are explained too (a leak's onset that
+    #: the fit missed; a sung syllable is longer).
+    fill_gap_s: float = 0.2
     #: Explained frames are attenuated by this much in the cleaned signal.
     suppress_db: float = 30.0
     #: Where the predicted leak is subtracted: ``"everywhere"``; ``"leak-heavy"`` frames only (the
@@ -98,6 +115,7 @@ class EchoResult:
     explained: BoolArray
     leak_db: FloatArray
     residual_db: FloatArray
+    cancelled_s: float = 0.0
 
     @property
     def explained_fraction(self) -> float:
@@ -233,6 +251,23 @@ def _fit_path(y: ComplexArray, x: ComplexArray, s: EchoSettings, taps: int) -> C
         return _fit_blocks(y, x, s, taps)
 
 
+def _weights(ratio: FloatArray, scale: float) -> FloatArray:
+    """Redescending weights: about 1 up to ``scale``, then falling as ratio^-2."""
+    return np.asarray(1.0 / (1.0 + (ratio / scale) ** 2), dtype=np.float64)
+
+
+def _first_weights(yb: ComplexArray, a: ComplexArray, s: EchoSettings) -> FloatArray:
+    """Before any fit: frames far louder than the model's own level (times the bin's lower-quartile gain)
+    hold someone else's sound (the patient singing along) and start with little weight."""
+    k = max(1, min(a.shape[2], round(s.first_weight_span_s / s.hop_s)))
+    near = np.sum(np.abs(a[:, :, :k]) ** 2, axis=2)
+    y2 = np.abs(yb) ** 2
+    floor = 1e-6 * (np.max(near, axis=1, keepdims=True) + 1e-30)
+    ratio = y2 / (near + floor)
+    gain = np.percentile(ratio, 25, axis=1, keepdims=True) + 1e-30
+    return _weights(ratio / gain, s.first_weight_scale)
+
+
 def _fit_blocks(y: ComplexArray, x: ComplexArray, s: EchoSettings, taps: int) -> ComplexArray:
     pred = np.zeros_like(y)
     frame_power = np.sum(np.abs(x) ** 2, axis=0)
@@ -250,7 +285,7 @@ def _fit_blocks(y: ComplexArray, x: ComplexArray, s: EchoSettings, taps: int) ->
         a = np.ascontiguousarray(_delayed(x[sel], taps)[:, live])  # (bins, frames, taps)
         ah = np.ascontiguousarray(np.conj(a).transpose(0, 2, 1))  # (bins, taps, frames)
         lam = s.ridge * bin_power[sel] * x.shape[1] + 1e-20
-        w = np.ones(yb.shape, dtype=np.float64)
+        w = _first_weights(yb, a, s) if s.robust_passes > 0 else np.ones(yb.shape)
         for it in range(s.robust_passes + 1):
             awh = ah * w[:, None, :]
             gram = np.matmul(awh, a)
@@ -260,10 +295,20 @@ def _fit_blocks(y: ComplexArray, x: ComplexArray, s: EchoSettings, taps: int) ->
             if it == s.robust_passes:
                 break
             r2 = (yb - p).real ** 2 + (yb - p).imag ** 2
-            scale = np.percentile(r2, 25, axis=1, keepdims=True) + 1e-20
-            w = 1.0 / (1.0 + r2 / (s.robust_scale**2 * scale))
+            floor = np.percentile(r2, 10, axis=1, keepdims=True) + 1e-30
+            w = _weights(r2 / (s.robust_relative * np.abs(p) ** 2 + floor), 1.0)
         pred[np.ix_(sel, live)] = p
     return pred
+
+
+def _fill_gaps(mask: BoolArray, max_run: int) -> BoolArray:
+    """``mask`` with runs of False of at most ``max_run`` frames between two True frames set True."""
+    out = mask.copy()
+    idx = np.flatnonzero(mask)
+    gaps = np.flatnonzero((np.diff(idx) > 1) & (np.diff(idx) <= max_run + 1))
+    for g in gaps:
+        out[idx[g] + 1 : idx[g + 1]] = True
+    return out
 
 
 def cancel_echo(
@@ -310,7 +355,18 @@ def cancel_echo(
     leak_db = 10.0 * np.log10(np.sum(np.abs(pred[band]) ** 2, axis=0) / norm + 1e-12)
     resid_db = 10.0 * np.log10(np.sum(np.abs(res[band]) ** 2, axis=0) / norm + 1e-12)
     floor_db = float(np.percentile(resid_db, 10)) if resid_db.size else -120.0
-    explained = (leak_db >= floor_db + s.leak_presence_db) & (resid_db <= leak_db - s.explained_margin_db)
+    # explained: what is left is well below the leak, or (magnitudes only, robust to a path fitted
+    # during singing along) no bin holds much more than the leak predicts there
+    p2, y2 = np.abs(pred[band]) ** 2, np.abs(ys[band]) ** 2
+    excess = np.sum(np.maximum(y2 - s.excess_ratio * p2, 0.0), axis=0)
+    excess_db = 10.0 * np.log10(excess / norm + 1e-12)
+    cancelled = resid_db <= leak_db - s.explained_margin_db
+    no_excess = excess_db <= leak_db - s.excess_margin_db
+    present = leak_db >= floor_db + s.leak_presence_db
+    cancelled_s = float(np.sum(present & cancelled)) * hop / sr
+    credible = cancelled_s >= s.min_cancelled_s
+    explained = present & (cancelled | (no_excess & credible))
+    explained = _fill_gaps(explained, max(0, round(s.fill_gap_s / s.hop_s)))
     rec_db = 10.0 * np.log10(np.sum(np.abs(ys[band]) ** 2, axis=0) / norm + 1e-12)
     reduction = None
     if explained.any():
@@ -337,4 +393,5 @@ def cancel_echo(
         explained=explained,
         leak_db=leak_db,
         residual_db=resid_db,
+        cancelled_s=cancelled_s,
     )

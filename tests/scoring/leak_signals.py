@@ -104,18 +104,28 @@ def pink_noise(rng: np.random.Generator, n: int) -> np.ndarray:
     return x / (np.sqrt(np.mean(x * x)) + 1e-30)
 
 
-def room_path(rng: np.random.Generator, *, delay_s: float, rt60_s: float, direct: float = 1.0) -> np.ndarray:
-    """Loudspeaker-to-microphone impulse response: delay, direct sound, early reflections, diffuse tail."""
+def room_path(
+    rng: np.random.Generator,
+    *,
+    delay_s: float,
+    rt60_s: float,
+    direct: float = 1.0,
+    reflections: int = 6,
+    drr_db: float = 0.0,
+) -> np.ndarray:
+    """Loudspeaker-to-microphone impulse response: delay, direct sound, early reflections, diffuse tail
+    (exponential decay reaching -60 dB at ``rt60_s``, its energy ``drr_db`` below the direct sound's)."""
     d = round(delay_s * SR)
     n = d + round(1.2 * rt60_s * SR) + 1
     h = np.zeros(n)
     h[d] = direct
-    for _ in range(6):  # early reflections within 3-25 ms
+    for _ in range(reflections):  # early reflections within 3-25 ms
         k = d + round(rng.uniform(0.003, 0.025) * SR)
         h[k] += rng.uniform(-0.6, 0.6)
     t = np.arange(n - d - 1) / SR
     tail = rng.standard_normal(t.size) * np.exp(-6.9 * t / rt60_s)
-    h[d + 1 :] += 0.25 * tail * direct
+    tail *= direct * 10 ** (-drr_db / 20) / np.sqrt(np.sum(tail * tail))
+    h[d + 1 :] += tail
     return h
 
 
@@ -142,11 +152,12 @@ def leak_trial(
     rt60_s: float = 0.6,
     noise_db: float = -70.0,
     tail_s: float = 1.0,
+    reflections: int = 6,
 ) -> Trial:
     """Mix: the played model through a room path at ``leak_db`` re its own level as played, the patient
     (if any) at ``patient_db`` dBFS starting at ``patient_start_s``, and pink noise at ``noise_db`` dBFS."""
     delay = rng.uniform(0.02, 0.3) if delay_s is None else delay_s
-    h = room_path(rng, delay_s=delay, rt60_s=rt60_s)
+    h = room_path(rng, delay_s=delay, rt60_s=rt60_s, reflections=reflections)
     wet = fftconvolve(played, h)
     wet = scaled(wet, rms_db(played) + leak_db)
     end = played_offset_s + played.size / SR

@@ -2,7 +2,7 @@
 
 The leak is the trainer's own rendered model through a random loudspeaker-to-microphone path (delay
 20-300 ms, early reflections, a diffuse tail with RT60 0.3-0.9 s and a direct-to-reverberant ratio of
--6..+6 dB) plus pink room noise (-75..-55 dBFS); the patient is Festival singing (diphone voices kal and
+-10..+6 dB) plus pink room noise (-75..-55 dBFS); the patient is Festival singing (diphone voices kal and
 ked, DESIGN.md §4), a voice the trainer did not make, given the phrase's notes (the truth for the cents
 column). Rows:
 
@@ -57,6 +57,7 @@ LOW_HZ = 130.81
 def _room(rng: np.random.Generator) -> dict[str, Any]:
     return {
         "rt60_s": float(rng.uniform(0.3, 0.9)),
+        "drr_db": float(rng.uniform(-10.0, 6.0)),
         "noise_db": float(rng.uniform(-75, -55)),
         "played_offset_s": float(rng.uniform(0.0, 0.5)),
     }

@@ -153,11 +153,12 @@ def leak_trial(
     noise_db: float = -70.0,
     tail_s: float = 1.0,
     reflections: int = 6,
+    drr_db: float = 0.0,
 ) -> Trial:
     """Mix: the played model through a room path at ``leak_db`` re its own level as played, the patient
     (if any) at ``patient_db`` dBFS starting at ``patient_start_s``, and pink noise at ``noise_db`` dBFS."""
     delay = rng.uniform(0.02, 0.3) if delay_s is None else delay_s
-    h = room_path(rng, delay_s=delay, rt60_s=rt60_s, reflections=reflections)
+    h = room_path(rng, delay_s=delay, rt60_s=rt60_s, reflections=reflections, drr_db=drr_db)
     wet = fftconvolve(played, h)
     wet = scaled(wet, rms_db(played) + leak_db)
     end = played_offset_s + played.size / SR

@@ -172,7 +172,15 @@ def test_echo_json_round_trip_and_absent_without_a_played_model(played, tracker)
     t = leak_trial(np.random.default_rng(5), played, leak_db=-20)
     res = _analyze(t.recording, tracker, played)
     d = res.to_json()
-    assert set(d["echo"]) == {"lag_ms", "offset_s", "reduction_db", "explained_fraction", "lag_strength"}
+    assert set(d["echo"]) == {
+        "found",
+        "lag_ms",
+        "offset_s",
+        "reduction_db",
+        "explained_fraction",
+        "lag_strength",
+    }
+    assert d["echo"]["found"] is True
     assert AttemptAnalysis.from_json(json.loads(json.dumps(d))).echo == d["echo"]
     assert "echo" not in _analyze(t.recording, tracker).to_json()
 
@@ -231,3 +239,17 @@ def test_cli_bad_played_input_is_one_line(leak_files, capsys, extra, message):
     assert main([*args, *extra]) != 0
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+@needs_festival
+@pytest.mark.parametrize("voice", ["kal", "ked"])
+def test_played_model_that_never_reached_the_microphone_changes_nothing(played, tracker, voice):
+    """Headphones: the patient sings along, the model is not in the recording; the analysis is the raw one."""
+    sung = festival_sing(
+        PHRASE.syllables, PHRASE.pattern, PHRASE.beats, low_midi=midi_of(130.81), voice=voice
+    )[0]
+    start = OFFSET_S + model(PHRASE).syllables[0].onset_s + 0.1
+    t = leak_trial(np.random.default_rng(6), played, leak_db=-200, patient=sung, patient_start_s=start)
+    res, raw = _analyze(t.recording, tracker, played), _analyze(t.recording, tracker)
+    assert res.echo is not None and res.echo["found"] is False and res.echo["explained_fraction"] == 0.0
+    assert res.verdict == raw.verdict and res.scores == raw.scores

@@ -10,11 +10,16 @@ the recording's clock). :func:`cancel_echo` uses that:
    through a convolutive transfer function: in every frequency bin, a short FIR filter across frames
    covering ``tail_s`` of reverberation. The filters are fitted offline by ridge-regularised least squares,
    re-weighted so that frames the model does not explain (the patient's voice) stop pulling the fit
-   (iteratively re-weighted least squares with Cauchy weights).
-3. **Subtraction and mask.** The predicted leak is subtracted. A frame is *explained* when the leak is
-   present there and what is left after subtraction lies ``explained_margin_db`` or more below the leak's
-   predicted level; explained frames are further attenuated by ``suppress_db`` (residual echo suppression),
-   and the analysis treats them as unvoiced: sound the played model explains is never credited.
+   (iteratively re-weighted least squares with redescending weights).
+3. **Mask.** A frame is *explained* when the leak is present there and subtraction leaves at most the
+   leak's predicted level minus ``explained_margin_db``, or (magnitudes only) no bin holds much more than
+   the predicted leak; short unexplained gaps between explained frames are filled. Nothing is explained
+   unless the leak was *found* (a clear lag peak and subtraction cancelling a minimum duration): a voice
+   singing along correlates with the model too.
+4. **Output.** Explained frames are attenuated by ``suppress_db``; the rest of the recording is left as
+   recorded by default (``subtract="none"``: subtracting the fitted leak everywhere thinned a patient
+   singing the same notes). The analysis treats explained frames as unvoiced: sound the played model
+   explains is never credited. Measurements and limits: ``docs/echo.md``.
 
 Everything runs at :data:`ECHO_RATE_HZ` (16 kHz, the pitch trackers' rate); the cleaned signal is returned
 at that rate. Pure functions on arrays; no device, no Qt.

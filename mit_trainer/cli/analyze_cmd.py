@@ -59,7 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the played model started S s after the recording (negative: before; default 0)",
     )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
-    p.add_argument("--batch", metavar="MANIFEST.tsv", help="TSV with columns audio, phrase_id[, mode]")
+    p.add_argument(
+        "--batch",
+        metavar="MANIFEST.tsv",
+        help="TSV with columns audio, phrase_id[, mode, played, played_offset_s]",
+    )
     p.set_defaults(handler=run)
 
 

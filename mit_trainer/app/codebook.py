@@ -390,7 +390,8 @@ def render_codebook(
             "text at the expected spans when the analysis gives `target_onset_s`/`target_offset_s`, else at "
             "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "
             "`taps` (point tier, labelled with the nearest syllable index) and `HL_targets`; "
-            "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced), `confidence` on a 10 ms hop.",
+            "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced, or when the played model explains the "
+            "frame: docs/echo.md), `confidence` on a 10 ms hop.",
             "- `audio/models/mod-<N>.wav`: a therapist's recorded model; `.json`: its analysis "
             "(DESIGN.md §3 shape) and parameters.",
         ]

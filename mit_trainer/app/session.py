@@ -496,6 +496,10 @@ class TrainingSession:
             prompt_end_s=prompt_end,
             interval_semitones=self.voice.interval_semitones or None,
             audio_name=audio_path.name if audio_path is not None else None,
+            # the model in the microphone: cancelled, never credited (None offset: searched)
+            played=None if stimulus is None else stimulus.samples,
+            played_rate_hz=None if stimulus is None else stimulus.sample_rate_hz,
+            played_offset_s=model_offset_s,
         )
         suggested = VERDICT_TO_OUTCOME[analysis.verdict]
         attempt_no = item.next_attempt_no

@@ -3,9 +3,12 @@
 One file: ``analyze AUDIO --phrases FILE --phrase ID [--mode ...] [--tracker NAME] [--tempo BPM] --json``
 prints the attempt's JSON (without ``--json``, a short human summary). A batch:
 ``analyze --batch MANIFEST.tsv --phrases FILE`` reads a tab-separated manifest with the columns ``audio``,
-``phrase_id`` and optionally ``mode`` (audio paths relative to the manifest) and prints one JSON object per
-line; a row that cannot be analysed prints ``{"audio": ..., "error": ...}`` and the command ends with exit
-status 1 after the other rows. Unusable input is one line on stderr and a non-zero exit.
+``phrase_id`` and optionally ``mode``, ``played`` and ``played_offset_s`` (audio paths relative to the
+manifest) and prints one JSON object per line; a row that cannot be analysed prints
+``{"audio": ..., "error": ...}`` and the command ends with exit status 1 after the other rows. Unusable
+input is one line on stderr and a non-zero exit.
+``--played FILE`` (with ``--played-offset-s S``: the model started S s after the recording) is the model
+as the trainer played it: its echo in the recording is cancelled and never credited (docs/echo.md).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +34,8 @@ from mit_trainer.scoring import MODES, AttemptAnalysis, analyze_attempt
 #: Largest batch manifest read, bytes; audio and phrase_id fields are shown up to MAX_FIELD_SHOWN characters.
 MAX_MANIFEST_BYTES = 16 << 20
 MAX_FIELD_SHOWN = 200
+#: ``--played-offset-s`` beyond this (either way) is refused: a model an hour away is a typo.
+MAX_PLAYED_OFFSET_S = 3600.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -56,8 +62,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="ST",
         help="target H-L interval in semitones (default 3)",
     )
+    p.add_argument(
+        "--played", metavar="FILE", help="the model as played (its echo in the recording is ignored)"
+    )
+    p.add_argument(
+        "--played-offset-s",
+        type=opt.number(-MAX_PLAYED_OFFSET_S, MAX_PLAYED_OFFSET_S, unit=" s"),
+        default=0.0,
+        metavar="S",
+        help="the played model started S s after the recording (negative: before; default 0)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
-    p.add_argument("--batch", metavar="MANIFEST.tsv", help="TSV with columns audio, phrase_id[, mode]")
+    p.add_argument(
+        "--batch",
+        metavar="MANIFEST.tsv",
+        help="TSV with columns audio, phrase_id[, mode, played, played_offset_s]",
+    )
     p.set_defaults(handler=run)
 
 
@@ -78,16 +98,51 @@ def _phrases(path: str) -> dict[str, Phrase]:
 
 
 def _analyze_file(
-    path: Path, shown_name: str, phrase: Phrase, mode: str, tracker: Any, args: argparse.Namespace
+    path: Path,
+    shown_name: str,
+    phrase: Phrase,
+    mode: str,
+    tracker: Any,
+    args: argparse.Namespace,
+    played_path: Path | None = None,
+    played_offset_s: float = 0.0,
 ) -> AttemptAnalysis:
     clip = load_audio(path)
+    played = None
+    if played_path is not None:
+        try:
+            played = load_audio(played_path)
+        except AudioInputError as exc:
+            raise AudioInputError(f"played model: {str(exc).splitlines()[0]}") from None
     res = analyze_attempt(
         clip.samples, sample_rate_hz=clip.sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
         tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name,
+        played=None if played is None else played.samples,
+        played_rate_hz=None if played is None else played.sample_rate_hz, played_offset_s=played_offset_s,
     )  # fmt: skip
     if clip.warnings:
         res = _with_warnings(res, clip.warnings)
     return res
+
+
+def _offset(value: float) -> float:
+    if not math.isfinite(value) or abs(value) > MAX_PLAYED_OFFSET_S:
+        raise ValueError(
+            f"played offset {value!r} s is out of range (at most {MAX_PLAYED_OFFSET_S:g} s either way)"
+        )
+    return float(value)
+
+
+def _played_columns(row: dict[str, Any], base: Path, args: argparse.Namespace) -> tuple[Path | None, float]:
+    """The optional ``played`` and ``played_offset_s`` columns (else the command's own options)."""
+    played = (row.get("played") or "").strip()
+    path = base / played if played else (None if args.played is None else Path(args.played))
+    raw = (row.get("played_offset_s") or "").strip()
+    try:
+        offset = float(raw) if raw else float(args.played_offset_s)
+    except ValueError:
+        raise ValueError(f"played_offset_s {raw!r} is not a number") from None
+    return path, _offset(offset)
 
 
 def _with_warnings(res: AttemptAnalysis, extra: tuple[str, ...]) -> AttemptAnalysis:
@@ -130,7 +185,17 @@ def _run_single(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: A
     if phrase is None:
         raise CliError(f"phrase {args.phrase!r} not found in {args.phrases}")
     try:
-        res = _analyze_file(Path(args.audio), args.audio, phrase, args.mode, tracker, args)
+        played = None if args.played is None else Path(args.played)
+        res = _analyze_file(
+            Path(args.audio),
+            args.audio,
+            phrase,
+            args.mode,
+            tracker,
+            args,
+            played,
+            _offset(args.played_offset_s),
+        )
     except (AudioInputError, ValueError) as exc:
         raise CliError(str(exc).splitlines()[0] if str(exc) else "unusable audio") from None
     print(_dumps(res.to_json()) if args.json else _summary(res))
@@ -163,7 +228,8 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
             mode = (row.get("mode") or "").strip() or args.mode
             if mode not in MODES:
                 raise ValueError(f"unknown mode {mode!r}")
-            res = _analyze_file(manifest.parent / name, name, phrase, mode, tracker, args)
+            played, offset = _played_columns(row, manifest.parent, args)
+            res = _analyze_file(manifest.parent / name, name, phrase, mode, tracker, args, played, offset)
             print(_dumps(res.to_json()), flush=True)
         except (AudioInputError, ValueError) as exc:
             failed += 1

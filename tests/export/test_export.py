@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
-from conftest import SECRETS, Clinic
+from export_fixtures import SECRETS, Clinic
 from praatio import textgrid
 
 from mit_trainer.app.codebook import TABLES

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Clinic
+from export_fixtures import Clinic
 
 from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main

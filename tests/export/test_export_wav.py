@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from conftest import Clinic, analysis
+from export_fixtures import Clinic, analysis
 
 from mit_trainer.app.export import export_dataset
 from mit_trainer.app.export_audio import copy_wav_audio_only

@@ -20,6 +20,7 @@ from mit_trainer.storage.from_analysis import (
     syllables_from_analysis,
 )
 from mit_trainer.storage.records import (
+    AccessAttempt,
     Assessment,
     Attempt,
     AttemptInput,
@@ -40,6 +41,7 @@ from mit_trainer.storage.records import (
 from mit_trainer.storage.store import Store, open_store
 
 __all__ = [
+    "AccessAttempt",
     "Assessment",
     "Attempt",
     "AttemptInput",

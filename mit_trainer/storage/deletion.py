@@ -31,6 +31,7 @@ _PATIENT_TABLES = (
     "therapist_scores",
     "assessments",
     "events",
+    "research_ids",
 )
 
 

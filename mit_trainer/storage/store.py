@@ -22,12 +22,13 @@ from mit_trainer.storage import engine as db
 from mit_trainer.storage import paths
 from mit_trainer.storage.deletion import DeletionMixin
 from mit_trainer.storage.errors import DatabaseUnreachable, StoreError
+from mit_trainer.storage.store_access import AccessMixin
 from mit_trainer.storage.store_attempts import AttemptsMixin
 from mit_trainer.storage.store_people import PeopleMixin
 from mit_trainer.storage.store_sessions import SessionsMixin
 
 
-class Store(PeopleMixin, SessionsMixin, AttemptsMixin, DeletionMixin):
+class Store(PeopleMixin, SessionsMixin, AttemptsMixin, DeletionMixin, AccessMixin):
     """Repository over the session database; build it with :func:`open_store`."""
 
     def schema_revision(self) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from mit_trainer.cli.errors import CliError
@@ -24,6 +25,12 @@ def open_cli_store(args: argparse.Namespace) -> Store:
         return open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+
+
+def report_problems(store: Store) -> None:
+    """One ``warning:`` line on stderr per database row that could not be read (and was skipped)."""
+    for line in store.take_problems():
+        print(f"mit-trainer: warning: {line}", file=sys.stderr)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
+from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table, report_problems
 from mit_trainer.cli.errors import CliError
 from mit_trainer.storage import Consents, PatientIdentity, StoreError
 
@@ -108,6 +108,7 @@ def _list(args: argparse.Namespace) -> int:
                 identity = store.get_identity(p.id)
                 row.append(identity.full_name if identity else "")
             rows.append(row)
+        report_problems(store)
         if not rows:
             print(f"no patients in {store.location}")
             return 0

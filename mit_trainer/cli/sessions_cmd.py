@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
+from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table, report_problems
 from mit_trainer.cli.errors import CliError
 from mit_trainer.storage import StoreError
 
@@ -45,6 +45,7 @@ def _list(args: argparse.Namespace) -> int:
                         s.advancement_decision,
                     ]
                 )
+        report_problems(store)
         if not rows:
             print("no sessions" + (f" for {args.patient}" if args.patient else ""))
             return 0

@@ -7,12 +7,15 @@ by URL. Use :func:`open_store` and the frozen records of :mod:`mit_trainer.stora
 from mit_trainer.storage.deletion import DeletionReport
 from mit_trainer.storage.errors import (
     BadDatabaseUrl,
+    DamagedDatabase,
     DatabaseUnreachable,
     DuplicatePatientCode,
     InvalidValue,
     StoreError,
     UnknownPatient,
     UnknownRecord,
+    UnreadableValue,
+    UnsafePath,
 )
 from mit_trainer.storage.from_analysis import (
     attempt_from_analysis,
@@ -48,6 +51,7 @@ __all__ = [
     "AutoScores",
     "BadDatabaseUrl",
     "Consents",
+    "DamagedDatabase",
     "DatabaseUnreachable",
     "DeletionReport",
     "DuplicatePatientCode",
@@ -67,6 +71,8 @@ __all__ = [
     "TherapistScore",
     "UnknownPatient",
     "UnknownRecord",
+    "UnreadableValue",
+    "UnsafePath",
     "attempt_from_analysis",
     "open_store",
     "scores_from_analysis",

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import DBAPIError
 
 from mit_trainer.storage.base import StoreBase
+from mit_trainer.storage.errors import UnsafePath
 from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow
 
 _PATIENT_TABLES = (
@@ -54,8 +55,8 @@ class DeletionMixin(StoreBase):
             code, key = patient.code, patient.recordings_key
             session_ids = list(orm.scalars(select(SessionRow.id).where(SessionRow.patient_id == patient_id)))
             audio = list(
-                orm.scalars(
-                    select(AttemptRow.audio_path)
+                orm.execute(
+                    select(AttemptRow.id, AttemptRow.audio_path)
                     .join(SessionRow, SessionRow.id == AttemptRow.session_id)
                     .where(SessionRow.patient_id == patient_id, AttemptRow.audio_path.is_not(None))
                 )
@@ -65,10 +66,17 @@ class DeletionMixin(StoreBase):
             )
             orm.execute(delete(PatientRow).where(PatientRow.id == patient_id))
         files_removed = 0
-        for rel in audio:
+        for attempt_id, rel in audio:
             if rel is None:
                 continue
-            file = self.resolve_audio(rel)
+            try:  # a path from the database is checked before anything is deleted
+                file = self.resolve_audio(rel)
+            except UnsafePath as exc:
+                warnings.append(f"attempts row {attempt_id}: {exc}; nothing removed there")
+                continue
+            if file.is_symlink() or (file.exists() and not file.is_file()):
+                warnings.append(f"attempts row {attempt_id}: {file} is not a plain file; not removed")
+                continue
             try:
                 file.unlink()
                 files_removed += 1
@@ -76,12 +84,7 @@ class DeletionMixin(StoreBase):
                 pass
             except OSError as exc:
                 warnings.append(f"could not remove {file}: {exc}")
-        folder = self._recordings_dir / key
-        if folder.exists():
-            files_removed += sum(1 for p in folder.rglob("*") if p.is_file())
-            shutil.rmtree(folder, ignore_errors=True)
-            if folder.exists():
-                warnings.append(f"could not remove folder {folder}")
+        files_removed += self._remove_patient_folder(key, warnings)
         try:
             scrubbed = self._scrub(warnings)
         except DBAPIError as exc:
@@ -95,6 +98,25 @@ class DeletionMixin(StoreBase):
             scrubbed=scrubbed,
             warnings=tuple(warnings),
         )
+
+    def _remove_patient_folder(self, key: str, warnings: list[str]) -> int:
+        """Remove the patient's recordings folder (checked to be a real folder inside the recordings
+        folder); symbolic links inside it are removed, never followed. Returns the files removed."""
+        try:
+            folder = self.patient_folder(key)
+        except UnsafePath as exc:
+            warnings.append(f"patients: {exc}; that folder was not removed")
+            return 0
+        if folder.is_symlink():
+            warnings.append(f"recordings folder {folder} is a symbolic link; not followed, not removed")
+            return 0
+        if not folder.is_dir():
+            return 0
+        removed = sum(1 for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists():
+            warnings.append(f"could not remove folder {folder}")
+        return removed
 
     def _scrub(self, warnings: list[str]) -> bool:
         with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -135,7 +135,9 @@ class SessionsMixin(StoreBase):
         with self._tx() as orm:
             if patient_id is not None:
                 self._patient_row(orm, patient_id)
-            return [convert.session(r) for r in orm.scalars(stmt)]
+            return self._converted(
+                self._tolerant(orm, stmt, SessionRow, "sessions"), convert.session, "sessions"
+            )
 
     # -- assessments -----------------------------------------------------------------------
     def add_assessment(
@@ -181,7 +183,8 @@ class SessionsMixin(StoreBase):
                 .where(AssessmentRow.patient_id == patient_id)
                 .order_by(AssessmentRow.assessed_at, AssessmentRow.id)
             )
-            return [convert.assessment(r) for r in orm.scalars(stmt)]
+            rows = self._tolerant(orm, stmt, AssessmentRow, "assessments")
+            return self._converted(rows, convert.assessment, "assessments")
 
     # -- events ----------------------------------------------------------------------------
     def log_event(
@@ -220,7 +223,7 @@ class SessionsMixin(StoreBase):
         if patient_id is not None:
             stmt = stmt.where(EventRow.patient_id == patient_id)
         with self._tx() as orm:
-            return [convert.event(r) for r in orm.scalars(stmt)]
+            return self._converted(self._tolerant(orm, stmt, EventRow, "events"), convert.event, "events")
 
     def patient_code_for_session(self, session_id: int) -> str:
         with self._tx() as orm:

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from mit_trainer.cli.db_option import say_recovery
 from mit_trainer.cli.errors import CliError
 
 
@@ -61,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
         store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    say_recovery(store)  # a demo killed earlier left its session open: closed and said once
     started = time.perf_counter()
     try:
         report = run_demo(

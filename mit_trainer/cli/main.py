@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES = (
     "patients",
     "sessions",
     "protocols",
+    "db",
 )
 
 

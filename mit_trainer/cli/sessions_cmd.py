@@ -26,10 +26,15 @@ def _list(args: argparse.Namespace) -> int:
         except StoreError as exc:
             raise CliError(str(exc)) from exc
         rows = []
+        interrupted = store.interrupted_session_ids()
+        shown: set[int] = set()
         for p in patients:
             for s in store.list_sessions(p.id):
                 summary = store.session_summary(s.id)
+                shown.add(s.id)
                 duration = "" if s.duration_s is None else f"{s.duration_s / 60:.0f} min"
+                if s.id in interrupted:
+                    duration = f"{duration} interrupted".strip()
                 possible = "?" if s.points_possible is None else s.points_possible
                 rows.append(
                     [
@@ -62,6 +67,13 @@ def _list(args: argparse.Namespace) -> int:
             "advance",
         ]
         print_table(headers, rows)
+        for orphan in store.list_orphan_recordings():
+            if orphan.session_id in shown:
+                seconds = "?" if orphan.duration_s is None else f"{orphan.duration_s:.1f}"
+                print(
+                    f"recording kept after a crash (no attempt row): {orphan.patient_code} session "
+                    f"{orphan.session_id}: {store.recordings_dir / orphan.audio_path} ({seconds} s)"
+                )
     return 0
 
 

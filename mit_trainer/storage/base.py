@@ -4,17 +4,19 @@ the recordings folder, transactions, and turning database errors into store erro
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session as OrmSession
 
+from mit_trainer.storage import liveness
 from mit_trainer.storage.engine import Target
 from mit_trainer.storage.errors import (
     DamagedDatabase,
@@ -77,11 +79,34 @@ class StoreBase:
         self._recordings_dir = recordings_dir
         self._problems: dict[str, None] = {}
         self._damaged: str | None = None
+        self._session_locks: dict[int, tuple[IO[bytes], Path]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Release every database connection (the store cannot be used afterwards)."""
+        for session_id in list(self._session_locks):
+            self._release_session(session_id, remove=False)  # still open: the next start recovers it
         self._engine.dispose()
+
+    # -- sessions in progress (see storage.liveness and storage.recovery) ------------------------
+    def _claim_session(self, session_id: int, recordings_key: str) -> None:
+        """Hold the session's lock file (best effort: a folder that cannot be written is no reason to
+        refuse a session; recovery then falls back on the session's age)."""
+        try:
+            path = self.patient_folder(recordings_key) / liveness.lock_name(session_id)
+            fh = liveness.hold(path)
+        except (OSError, UnsafePath):
+            return
+        if fh is None:
+            return
+        fh.write(json.dumps(liveness.process_tag() | {"session": session_id}).encode())
+        fh.flush()
+        self._session_locks[session_id] = (fh, path)
+
+    def _release_session(self, session_id: int, *, remove: bool = True) -> None:
+        held = self._session_locks.pop(session_id, None)
+        if held is not None:
+            liveness.release(held[0], held[1] if remove else None)
 
     def __enter__(self) -> StoreBase:
         return self

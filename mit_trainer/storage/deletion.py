@@ -65,6 +65,8 @@ class DeletionMixin(StoreBase):
                 list(orm.scalars(select(AttemptRow.id).where(AttemptRow.session_id.in_(session_ids))))
             )
             orm.execute(delete(PatientRow).where(PatientRow.id == patient_id))
+        for session_id in session_ids:  # a session of theirs this store runs: its lock file goes too
+            self._release_session(session_id)
         files_removed = 0
         for attempt_id, rel in audio:
             if rel is None:
@@ -138,8 +140,18 @@ class DeletionMixin(StoreBase):
     def check_integrity(self) -> list[str]:
         """SQLite ``PRAGMA integrity_check`` lines (``["ok"]`` when sound); PostgreSQL: ``["ok"]``
         when the server answers."""
-        with self._engine.connect() as conn:
-            if self.is_sqlite:
-                return [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-            conn.execute(text("SELECT 1"))
-            return ["ok"]
+        try:
+            with self._engine.connect() as conn:
+                if self.is_sqlite:
+                    return [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+                conn.execute(text("SELECT 1"))
+                return ["ok"]
+        except DBAPIError as exc:
+            text_ = str(exc.orig if exc.orig is not None else exc).strip()
+            lines = [f"integrity_check failed: {text_.splitlines()[0] if text_ else type(exc).__name__}"]
+        try:  # the quick form reads page structure only, and often still answers
+            with self._engine.connect() as conn:
+                quick = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check")]
+        except DBAPIError:
+            return lines
+        return lines + [x for q in quick for x in q.splitlines() if x.strip() and x.strip() != "ok"]

@@ -226,3 +226,29 @@ def known_revisions() -> set[str]:
 
     script = ScriptDirectory.from_config(_alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
+
+
+def backup_sqlite(engine: Engine, dest: Path) -> None:
+    """Copy the SQLite database of ``engine`` to a new file ``dest`` with SQLite's online backup API."""
+    import sqlite3
+
+    raw = engine.raw_connection()
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            raw.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            target.close()
+    finally:
+        raw.close()
+
+
+def quick_check_file(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` of a SQLite file, opened read-only (``["ok"]`` when sound)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [str(r[0]) for r in con.execute("PRAGMA quick_check")]
+    finally:
+        con.close()

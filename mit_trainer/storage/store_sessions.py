@@ -72,6 +72,9 @@ class SessionsMixin(StoreBase):
             )
             orm.add(row)
             orm.flush()
+            # Held until the session ends or this process dies (then the next start recovers it);
+            # taken before the commit, so no other process sees the session open without its lock.
+            self._claim_session(row.id, self._patient_row(orm, patient_id).recordings_key)
             return convert.session(row)
 
     def end_session(
@@ -101,7 +104,9 @@ class SessionsMixin(StoreBase):
             row.points_possible = points_possible
             row.points_earned = points_earned
             row.advancement_decision = advancement_decision
-            return convert.session(row)
+            record = convert.session(row)
+        self._release_session(session_id)
+        return record
 
     def set_advancement_decision(
         self, session_id: int, decision: str, *, therapist_id: int | None = None

@@ -31,7 +31,11 @@ class Startup:
     @property
     def message(self) -> str:
         """One line for the user about what was recovered, or empty."""
-        return self.recovery.message()
+        text = self.recovery.message()
+        if self.repaired_recordings:
+            repaired = f"{len(self.repaired_recordings)} recording(s) cut off by a crash repaired"
+            text = f"{text}; {repaired}" if text else f"recovered after a crash: {repaired}"
+        return text
 
 
 def open_trainer_store(url_or_path: str | Path | None) -> Startup:
@@ -43,7 +47,7 @@ def recover(store: Store) -> Startup:
     """Repair recordings a crash cut off, then close and mark the sessions it left open."""
     repaired = _repair(store.recordings_dir)
     for path in repaired:
-        log.warning("repaired a recording cut off by a crash: %s", path.name)
+        log.info("repaired a recording cut off by a crash: %s", path.name)  # said in Startup.message
     report = store.recover_after_crash()  # the caller says it (CLI: stderr; GUI: the lock screen)
     return Startup(store, tuple(repaired), report)
 

@@ -90,7 +90,7 @@ def throttle_for(log: Sequence[AccessAttempt], therapist_id: int, now: datetime)
             break
         if row.therapist_id == therapist_id:
             failures += 1
-            last_failure = last_failure or row.created_at
+            last_failure = row.created_at if last_failure is None else max(last_failure, row.created_at)
     if last_failure is None or failures < FREE_FAILURES:
         return Throttle(failures, 0.0, False)
     locked = failures >= LOCKOUT_FAILURES

@@ -174,5 +174,6 @@ class MainWindow(QMainWindow):
         self.s.idle_lock.watch_window(self.windowHandle())  # input here postpones the auto-lock
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.lock_screen.stop_waiting()
         self.s.shutdown()
         event.accept()

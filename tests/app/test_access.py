@@ -118,3 +118,15 @@ def test_hashes_are_argon2id_and_pins_are_checked() -> None:
     assert access.verify_pin(h, "4711") and not access.verify_pin(h, "4712")
     with pytest.raises(AccessDenied, match="at least 4 digits"):
         add_therapist(None, "X", "12", approver_id=None, approver_pin="")  # type: ignore[arg-type]
+
+
+def test_the_wait_counts_from_the_newest_failure_whatever_the_row_order() -> None:
+    from mit_trainer.storage import AccessAttempt
+
+    rows = [
+        AccessAttempt(1, 7, "unlock", False, T0 + timedelta(seconds=100)),  # written first, newest
+        *(AccessAttempt(2 + i, 7, "unlock", False, T0 + timedelta(seconds=i)) for i in range(3)),
+    ]
+    throttle = access.throttle_for(rows, 7, T0 + timedelta(seconds=100))
+    assert throttle == access.Throttle(4, 10.0, False)
+    assert access.throttle_for(rows, 8, T0).failures == 0  # another therapist's failures are not counted

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject
 
 from mit_trainer.app import access
-from mit_trainer.gui.therapist.lock import IdleLock, hash_pin, pin_problem, verify_pin
+from mit_trainer.gui.therapist.lock import hash_pin, pin_problem, verify_pin
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -123,16 +121,20 @@ def test_wrong_pins_are_throttled_then_locked_out_and_another_pin_lifts_it(
     assert not lock.unlock_button.isEnabled() and lock.is_waiting()  # the 3rd made the next one wait 5 s
     assert "wait 5 s" in lock.message.text()
     lock.stop_waiting()
-    # Six more wrong PINs, long ago enough to wait no more, then one now: the 10th locks Ada out.
+    # Nine wrong PINs for Ada an hour ago (waited out), then one now: the 10th locks her out.
+    with store.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("DELETE FROM access_log WHERE action = 'unlock'"))
     earlier = datetime.now(UTC) - timedelta(hours=1)
-    for i in range(access.LOCKOUT_FAILURES - access.FREE_FAILURES - 1):
+    for i in range(access.LOCKOUT_FAILURES - 1):
         store.log_access(ada.id, "unlock", False, at=earlier + timedelta(seconds=i))
     lock.message.clear()
     lock.pin_edit.setText("9999")
     lock.unlock_button.click()
     qtbot.waitUntil(lambda: "locked out" in lock.message.text(), timeout=15000)
     assert not lock.unlock_button.isEnabled() and window.is_locked()
-    assert "another therapist" in lock.message.text()
+    assert "10 wrong PINs for Dr Ada" in lock.message.text() and "another therapist" in lock.message.text()
     shots = SCREENSHOTS if os.environ.get("MIT_UPDATE_SCREENSHOTS") else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: lock.message.height() > 0 and lock.message.isVisible(), timeout=5000)
@@ -153,62 +155,39 @@ def test_wrong_pins_are_throttled_then_locked_out_and_another_pin_lifts_it(
     lock.stop_waiting()
 
 
-def test_auto_lock_fires_when_idle_but_never_during_a_recording(qtbot: Any) -> None:
-    recording = {"on": True}
-    parent = QObject()
-    lock = IdleLock(timeout_s=0.05, is_busy=lambda: recording["on"], parent=parent)
-    fired: list[int] = []
-    lock.lock_now.connect(lambda: fired.append(1))
-    lock.arm()
-    # While "recording", the idle period passes several times without a lock.
-    expirations = {"n": 0}
-    lock._timer.timeout.connect(lambda: expirations.__setitem__("n", expirations["n"] + 1))
-    qtbot.waitUntil(lambda: expirations["n"] >= 4, timeout=5000)
-    assert fired == [] and lock.is_armed()
-    recording["on"] = False
-    with qtbot.waitSignal(lock.lock_now, timeout=5000):
-        pass
-    assert fired == [1]
-    lock.disarm()
+def test_a_restart_starts_locked_and_keeps_the_throttle(qtbot: Any, tmp_path: Path, unshown_rig: Any) -> None:
+    """Closing and reopening the trainer neither unlocks it nor forgets the wrong PINs (the audit)."""
+    from PySide6.QtWidgets import QApplication
 
+    from mit_trainer.gui.app import prepare_to_show
 
-def test_window_auto_locks_after_idle_and_not_while_recording(qtbot: Any, rig: Any) -> None:
-    s, window = rig.services, rig.window
-    s.store.add_therapist("T")
-    window.unlock_as(s.store.list_therapists()[0])
-    s.idle_lock.set_timeout_s(0.1)
-    s.controller.recording = object()  # a recording is running
-    expirations: list[int] = []
-    s.idle_lock._timer.timeout.connect(lambda: expirations.append(1))
-    s.idle_lock.arm()
-    qtbot.waitUntil(lambda: len(expirations) >= 4, timeout=5000)  # four idle periods went by
-    assert not window.is_locked()
-    s.controller.recording = None
-    s.calibration_recording = lambda: True  # the calibration wizard records: still no lock
-    n = len(expirations)
-    qtbot.waitUntil(lambda: len(expirations) >= n + 3, timeout=5000)
-    assert not window.is_locked()
-    s.calibration_recording = lambda: False
-    qtbot.waitUntil(window.is_locked, timeout=5000)
-
-
-def test_input_to_a_window_postpones_the_auto_lock(qtbot: Any, rig: Any) -> None:
-    """Keys and mouse moves reach the lock through the top-level window (no application-wide filter)."""
-    from PySide6.QtCore import QPoint, Qt
-    from PySide6.QtTest import QTest
-
-    s, window = rig.services, rig.window
-    s.store.add_therapist("T")
-    window.unlock_as(s.store.list_therapists()[0])
-    s.idle_lock.set_timeout_s(0.4)
-    s.idle_lock.arm()
-    handle = window.windowHandle()
-    deadline = time.monotonic() + 1.6  # four idle periods of steady activity
-    x = 10
-    while time.monotonic() < deadline:
-        QTest.mouseMove(handle, QPoint(x, 40))
-        x = 10 + (x + 7) % 200
-        QTest.keyClick(handle, Qt.Key.Key_Shift)
-        qtbot.wait(100)
-        assert not window.is_locked()
-    qtbot.waitUntil(window.is_locked, timeout=3000)  # activity stopped: it locks
+    make_rig = unshown_rig
+    first = make_rig(tmp_path)
+    try:
+        qtbot.waitUntil(lambda: first.services.store is not None, timeout=30000)
+        store = first.services.store
+        ada = access.add_therapist(store, "Dr Ada", "2580", approver_id=None, approver_pin="")
+        earlier = datetime.now(UTC) - timedelta(hours=1)  # long enough ago to wait no more
+        for i in range(access.FREE_FAILURES):
+            store.log_access(ada.id, "unlock", False, at=earlier + timedelta(seconds=i))
+        first.window.unlock_as(ada)
+        assert not first.window.is_locked()
+    finally:
+        first.close()
+    second = make_rig(tmp_path)  # the same database file
+    try:
+        prepare_to_show(QApplication.instance(), second.window, second.services.patient_window)
+        second.window.show()
+        assert second.window.is_locked()  # a new start is always locked
+        lock = second.window.lock_screen
+        qtbot.waitUntil(lambda: lock.therapist_box.count() == 1, timeout=30000)
+        lock.pin_edit.setText("1111")
+        lock.unlock_button.click()
+        qtbot.waitUntil(lambda: "wrong PINs in a row" in lock.message.text(), timeout=15000)
+        assert "4 wrong PINs" in lock.message.text() and lock.is_waiting()  # counted from before
+        assert second.window.is_locked()
+        rows = second.services.store.access_log()
+        assert [(r.action, r.success) for r in rows] == [("setup", True)] + [("unlock", False)] * 4
+        lock.stop_waiting()
+    finally:
+        second.close()

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import DBAPIError
 
 from mit_trainer.storage.base import StoreBase
-from mit_trainer.storage.errors import UnsafePath
+from mit_trainer.storage.errors import UnknownPatient, UnsafePath
 from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow
 
 _PATIENT_TABLES = (
@@ -51,8 +51,13 @@ class DeletionMixin(StoreBase):
         """Remove a patient's rows and recordings and scrub the database files (see module doc)."""
         warnings: list[str] = []
         with self._tx() as orm:
-            patient = self._patient_row(orm, patient_id)
-            code, key = patient.code, patient.recordings_key
+            # Only the two columns needed: a patient whose other values cannot be read can still be deleted.
+            found = orm.execute(
+                select(PatientRow.code, PatientRow.recordings_key).where(PatientRow.id == patient_id)
+            ).one_or_none()
+            if found is None:
+                raise UnknownPatient(f"no patient with id {patient_id}")
+            code, key = found
             session_ids = list(orm.scalars(select(SessionRow.id).where(SessionRow.patient_id == patient_id)))
             audio = list(
                 orm.execute(

@@ -126,6 +126,11 @@ class PeopleMixin(StoreBase):
                 raise UnknownPatient(f"unknown patient {code!r}")
             return convert.patient(row)
 
+    def patient_id_for_code(self, code: str) -> int:
+        """The id of the patient with ``code`` (reads no other value: works on a damaged row too)."""
+        with self._tx() as orm:
+            return self._patient_id_for_code(orm, code)
+
     def list_patients(self) -> list[Patient]:
         with self._tx() as orm:
             rows = self._tolerant(orm, select(PatientRow).order_by(PatientRow.code), PatientRow, "patients")

@@ -224,3 +224,17 @@ def test_random_bytes_in_the_file_give_one_line_and_no_traceback(tmp_path: Path,
     assert run.returncode != 0
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert run.stderr.startswith("mit-trainer: error: ")
+
+
+def test_a_patient_whose_row_cannot_be_read_can_still_be_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, _ids = _clinic(tmp_path)
+    _sql(db, "UPDATE patients SET created_at = 'x' WHERE code = 'P01'")
+    assert main(["patients", "delete", "P01", "--db", str(db)]) == 1
+    assert "(? sessions" in capsys.readouterr().err
+    assert main(["patients", "delete", "P01", "--yes", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("deleted patient P01: 1 sessions, 2 attempts, 2 recording files")
+    with open_store(db) as store:
+        assert [p.code for p in store.list_patients()] == ["P02"] and store.take_problems() == []

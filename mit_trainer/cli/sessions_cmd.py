@@ -27,11 +27,11 @@ def _list(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         rows = []
         interrupted = store.interrupted_session_ids()
-        shown: set[int] = set()
+        shown: dict[int, str] = {}
         for p in patients:
             for s in store.list_sessions(p.id):
                 summary = store.session_summary(s.id)
-                shown.add(s.id)
+                shown[s.id] = f"{p.code} #{s.number}"
                 duration = "" if s.duration_s is None else f"{s.duration_s / 60:.0f} min"
                 if s.id in interrupted:
                     duration = f"{duration} interrupted".strip()
@@ -71,8 +71,8 @@ def _list(args: argparse.Namespace) -> int:
             if orphan.session_id in shown:
                 seconds = "?" if orphan.duration_s is None else f"{orphan.duration_s:.1f}"
                 print(
-                    f"recording kept after a crash (no attempt row): {orphan.patient_code} session "
-                    f"{orphan.session_id}: {store.recordings_dir / orphan.audio_path} ({seconds} s)"
+                    f"recording kept after a crash (no attempt row): session {shown[orphan.session_id]}: "
+                    f"{store.recordings_dir / orphan.audio_path} ({seconds} s)"
                 )
     return 0
 

@@ -42,6 +42,7 @@ from mit_trainer.app.session_model import (
     SessionView,
     VoiceSettings,
 )
+from mit_trainer.app.session_plan import PlanRow, plan_rows, planned_items
 from mit_trainer.app.session_rules import (
     expected_spans,
     model_voice_params,
@@ -54,7 +55,7 @@ from mit_trainer.app.session_rules import (
     utc_now,
 )
 from mit_trainer.core.advancement import ProposalKind
-from mit_trainer.core.engine import SessionState, Transition, advance, start_session
+from mit_trainer.core.engine import Replan, SessionState, Transition, advance, replan, start_session
 from mit_trainer.core.engine_events import (
     AcceptProposal,
     AttemptRecorded,
@@ -80,6 +81,7 @@ from mit_trainer.core.engine_events import (
 )
 from mit_trainer.core.protocol import Cue, Protocol, StepDef, Taps
 from mit_trainer.core.records import Phrase, PhraseSet
+from mit_trainer.core.selection import SessionPlan
 from mit_trainer.scoring.attempt import AttemptAnalysis, analyze_attempt
 from mit_trainer.scoring.settings import ScoringSettings
 from mit_trainer.storage import (
@@ -170,8 +172,11 @@ class TrainingSession:
         tracker: str | None = None,
         scoring: ScoringSettings | None = None,
         clock: Any = utc_now,
+        plan_items: Sequence[str] | None = None,
     ) -> TrainingSession:
-        """Plan and open a session for the patient (level and voice default to their settings)."""
+        """Plan and open a session for the patient (level and voice default to their settings).
+
+        ``plan_items``: the therapist's own list of phrase ids for today (else the planner proposes)."""
         patient = store.get_patient_by_code(patient_code)
         ps = store.get_patient_settings(patient.id)
         level = level or ps.level
@@ -188,17 +193,25 @@ class TrainingSession:
             seed = int.from_bytes(
                 hashlib.sha256(f"{patient.code}|{now.isoformat()}".encode()).digest()[:4], "big"
             )
-        plan = plan_session(
-            store,
-            patient,
-            protocol,
-            phrase_set,
-            level=level,
-            now=now,
-            seed=seed,
-            items_per_session=items_per_session,
-            probe_items=probe_items,
-        )
+        if plan_items is not None:
+            try:
+                chosen = tuple(planned_items(phrase_set, plan_items, level=level))
+            except ValueError as exc:
+                raise SessionError(str(exc)) from None
+            plan = SessionPlan(chosen, dropped=(), blocked=(), shortfall_trained=0, shortfall_untrained=0,
+                               seed=seed)  # fmt: skip
+        else:
+            plan = plan_session(
+                store,
+                patient,
+                protocol,
+                phrase_set,
+                level=level,
+                now=now,
+                seed=seed,
+                items_per_session=items_per_session,
+                probe_items=probe_items,
+            )
         if not plan.items:
             raise SessionError(
                 f"no phrase of level {level} can be practised now in {phrase_set.name!r} "
@@ -279,7 +292,20 @@ class TrainingSession:
             patient_code=self.patient.code,
             protocol_id=self.protocol.id,
             level=self._state.level.level,
+            plan=tuple(self.plan_rows()),
         )
+
+    def plan_rows(self) -> list[PlanRow]:
+        """Today's plan: the items done, the one running, and those to come."""
+        running = self._state.current_item is not None
+        return plan_rows(self.phrase_set, self._state.plan, len(self._state.items), running)
+
+    def replan(self, phrase_ids: Sequence[str]) -> SessionView:
+        """The therapist's new list of the items still to come (order, phrases, how many); logged."""
+        items = planned_items(self.phrase_set, phrase_ids)
+        self._state = replan(self._state, Replan(tuple(items)))
+        self._store.log_event("session_replanned", Replan(tuple(items)).to_dict(), session_id=self.record.id)
+        return self.view()
 
     # ------------------------------------------------------------------ the model
     def stimulus_parameters(self) -> dict[str, Any]:

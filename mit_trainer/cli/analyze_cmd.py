@@ -14,15 +14,22 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mit_trainer.analysis.audio_input import AudioInputError, load_audio
 from mit_trainer.analysis.pitch import DEFAULT_TRACKER, TRACKER_NAMES, get_tracker
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core.bounded_input import InputRefused, read_text_file
 from mit_trainer.core.phrases import PhraseSetError, load_phrase_sets
 from mit_trainer.core.records import Phrase
 from mit_trainer.scoring import MODES, AttemptAnalysis, analyze_attempt
+
+#: Largest batch manifest read, bytes; audio and phrase_id fields are shown up to MAX_FIELD_SHOWN characters.
+MAX_MANIFEST_BYTES = 16 << 20
+MAX_FIELD_SHOWN = 200
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,9 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--mode", choices=MODES, default="sung", help="how the phrase was produced (default sung)")
     p.add_argument("--tracker", choices=TRACKER_NAMES, default=DEFAULT_TRACKER,
                    help=f"pitch tracker (default {DEFAULT_TRACKER})")  # fmt: skip
-    p.add_argument("--tempo", type=float, metavar="BPM", help="the model's tempo, if known (helps alignment)")
     p.add_argument(
-        "--interval", type=float, metavar="ST", help="target H-L interval in semitones (default 3)"
+        "--tempo", type=opt.tempo_bpm, metavar="BPM", help="the model's tempo, if known (helps alignment)"
+    )
+    p.add_argument(
+        "--interval",
+        type=opt.interval_semitones,
+        metavar="ST",
+        help="target H-L interval in semitones (default 3)",
     )
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument("--batch", metavar="MANIFEST.tsv", help="TSV with columns audio, phrase_id[, mode]")
@@ -128,23 +140,26 @@ def _run_single(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: A
 def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: Any) -> int:
     manifest = Path(args.batch)
     try:
-        text = manifest.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read manifest {manifest}: {exc.__class__.__name__}") from None
-    reader = csv.DictReader(text.splitlines(), delimiter="\t")
-    cols = set(reader.fieldnames or ())
+        text = read_text_file(manifest, what="manifest", max_bytes=MAX_MANIFEST_BYTES)
+        reader = csv.DictReader(text.splitlines(), delimiter="\t")
+        cols = set(reader.fieldnames or ())
+    except (InputRefused, csv.Error) as exc:
+        raise CliError(f"cannot read manifest {manifest}: {exc}") from None
     if not {"audio", "phrase_id"} <= cols:
         raise CliError(f"manifest {manifest} needs the tab-separated columns audio and phrase_id")
     failed = total = 0
-    for row in reader:
+    for row in manifest_rows(reader):
         total += 1
-        name = (row.get("audio") or "").strip()
+        name = "" if isinstance(row, ValueError) else (row.get("audio") or "").strip()
         try:
+            if isinstance(row, ValueError):
+                raise row
             phrase = phrases.get((row.get("phrase_id") or "").strip())
             if not name:
                 raise ValueError("empty audio column")
             if phrase is None:
-                raise ValueError(f"phrase {row.get('phrase_id')!r} not found in {args.phrases}")
+                shown_id = (row.get("phrase_id") or "")[:MAX_FIELD_SHOWN]
+                raise ValueError(f"phrase {shown_id!r} not found in {args.phrases}")
             mode = (row.get("mode") or "").strip() or args.mode
             if mode not in MODES:
                 raise ValueError(f"unknown mode {mode!r}")
@@ -153,12 +168,31 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
         except (AudioInputError, ValueError) as exc:
             failed += 1
             print(
-                _dumps({"audio": name, "error": str(exc).splitlines()[0] if str(exc) else "error"}),
+                _dumps(
+                    {
+                        "audio": name[:MAX_FIELD_SHOWN],
+                        "error": str(exc).splitlines()[0] if str(exc) else "error",
+                    }
+                ),
                 flush=True,
             )
     if failed:
         raise CliError(f"{failed} of {total} rows could not be analysed")
     return 0
+
+
+def manifest_rows(reader: csv.DictReader[str]) -> Iterator[Any]:
+    """The manifest's rows; a row the csv module refuses (a field over its limit) comes as a ValueError naming
+    its line (the csv module does not count refused lines, so they are counted here)."""
+    refused = 0
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            refused += 1
+            yield ValueError(f"manifest line {reader.line_num + refused}: {exc}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,11 +34,12 @@ class GuiSettings:
     tempo_bpm: float = 60.0
     default_protocol: str = "HE1989"
     data_folder: str | None = None  # None: the store's default folder
-    patient_screen: int = -1  # index into QGuiApplication.screens(); -1: the last one
+    patient_screen: int = -1  # index into QGuiApplication.screens(); -1: any screen but the therapist's
     patient_full_screen: bool = False
     cue_tone: bool = False
     tap_side: str = "left"
     tap_pad_mm: float = 45.0
+    tap_key: str = "F12"  # a tap from any window of the trainer (a USB foot pedal sends a key); "" = none
 
 
 def settings_path() -> Path:

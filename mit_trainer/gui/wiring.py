@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mit_trainer.core import defaults
+
 log = logging.getLogger(__name__)
 
 
@@ -101,7 +103,7 @@ def phrase_set_choices() -> list[tuple[str, str]]:
 
 def protocol_ids() -> list[str]:
     try:
-        from mit_trainer.core.protocol import shipped_protocols
+        from mit_trainer.core.protocol_files import shipped_protocols
 
         return [p.id for p in shipped_protocols()]
     except Exception as exc:  # a broken protocol file must not stop the window from opening
@@ -241,7 +243,7 @@ def audio_test(audio: Any) -> str:
 
     import numpy as np
 
-    rate = 48_000
+    rate = defaults.STREAM_SAMPLE_RATE_HZ
     t = np.arange(rate) / rate
     tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
     rec = audio.start_attempt(tone, rate, scratch_recordings_dir() / "audio-test.wav")
@@ -271,7 +273,7 @@ def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
 
     return render_stimulus(
         phrase,
-        sample_rate_hz=48_000,
+        sample_rate_hz=defaults.STREAM_SAMPLE_RATE_HZ,
         low_hz=low_note_hz,
         interval_semitones=settings.interval_semitones,
         tempo_bpm=settings.tempo_bpm,
@@ -296,7 +298,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
     """A new :class:`~mit_trainer.app.session.TrainingSession` for the request of the patients panel."""
     from mit_trainer.app.session import TrainingSession, VoiceSettings
     from mit_trainer.core.phrases import load_phrase_set
-    from mit_trainer.core.protocol import load_protocol
+    from mit_trainer.core.protocol_files import load_protocol
 
     voice = VoiceSettings(
         low_note_hz=req.low_note_hz,
@@ -305,6 +307,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         model_gain=float(settings.model_volume),
         model_voice=str(getattr(settings, "model_voice", "auto")),
     )
+    plan = getattr(req, "plan", None)
     return TrainingSession.start(
         store,
         patient_code=req.patient.code,
@@ -314,4 +317,35 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         therapist_id=therapist_id,
         voice=voice,
         fatigue_before=req.fatigue_before,
+        plan_items=list(plan) if plan else None,
     )
+
+
+def propose_plan(store: Any, *, patient_code: str, protocol_id: str, phrase_set_path: str, level: int) -> Any:
+    """The planner's proposal for today, the phrases that could be added, and a note on what was left out:
+    ``(entries, choices, note)``, entries and choices as ``(phrase_id, text, trained)`` tuples."""
+    from mit_trainer.app.session_rules import propose_plan as propose
+    from mit_trainer.core.phrases import load_phrase_set
+    from mit_trainer.core.protocol_files import load_protocol
+
+    ps = load_phrase_set(phrase_set_path)
+    plan = propose(store, patient_code=patient_code, protocol=load_protocol(protocol_id), phrase_set=ps,
+                   level=level)  # fmt: skip
+    by_id = {p.id: p for p in ps.phrases}
+    entries = [(i.phrase_id, by_id[i.phrase_id].text, i.kind.value == "trained") for i in plan.items]
+    choices = [(p.id, p.text, p.trained) for p in ps.phrases if p.level == level]
+    left = []
+    if plan.blocked:
+        left.append(f"{len(plan.blocked)} practised in the last day")
+    if plan.dropped:
+        left.append(f"{len(plan.dropped)} dropped after repeated failures")
+    note = "Proposed by the planner" + (f" ({'; '.join(left)} left out)" if left else "") + "."
+    return entries, choices, note
+
+
+def plan_warner(phrase_set: Any) -> Any:
+    """``ids -> warnings`` for a plan of this set's phrases (the protocol's rules, as advice)."""
+    from mit_trainer.app.session_plan import plan_warnings
+
+    by_id = {p.id: p for p in phrase_set.phrases}
+    return lambda ids: plan_warnings([by_id[i] for i in ids if i in by_id])

@@ -208,12 +208,6 @@ class StoreBase:
             raise UnknownRecord(f"no session with id {session_id}")
         return row
 
-    def _patient_id_for_code(self, orm: OrmSession, code: str) -> int:
-        pid = orm.scalar(select(PatientRow.id).where(PatientRow.code == code))
-        if pid is None:
-            raise UnknownPatient(f"unknown patient {code!r}")
-        return pid
-
     def _final_points_sum(self, session_id: int) -> int:
         """Sum over a session's attempts of the final points (latest therapist score, else automatic)."""
         latest = (

@@ -129,7 +129,10 @@ class PeopleMixin(StoreBase):
     def patient_id_for_code(self, code: str) -> int:
         """The id of the patient with ``code`` (reads no other value: works on a damaged row too)."""
         with self._tx() as orm:
-            return self._patient_id_for_code(orm, code)
+            pid = orm.scalar(select(PatientRow.id).where(PatientRow.code == code))
+            if pid is None:
+                raise UnknownPatient(f"unknown patient {code!r}")
+            return pid
 
     def list_patients(self) -> list[Patient]:
         with self._tx() as orm:

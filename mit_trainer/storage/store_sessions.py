@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mit_trainer.storage import convert
 from mit_trainer.storage.base import StoreBase, utc_now
 from mit_trainer.storage.errors import InvalidValue, UnknownRecord
-from mit_trainer.storage.models import AssessmentRow, EventRow, PatientRow, SessionRow, TherapistRow
+from mit_trainer.storage.models import AssessmentRow, EventRow, SessionRow, TherapistRow
 from mit_trainer.storage.records import (
     ADVANCEMENT_DECISIONS,
     ASSESSMENT_TESTS,
@@ -229,10 +229,3 @@ class SessionsMixin(StoreBase):
             stmt = stmt.where(EventRow.patient_id == patient_id)
         with self._tx() as orm:
             return self._converted(self._tolerant(orm, stmt, EventRow, "events"), convert.event, "events")
-
-    def patient_code_for_session(self, session_id: int) -> str:
-        with self._tx() as orm:
-            row = self._session_row(orm, session_id)
-            code = orm.scalar(select(PatientRow.code).where(PatientRow.id == row.patient_id))
-            assert code is not None
-            return code

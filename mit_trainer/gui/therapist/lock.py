@@ -176,8 +176,10 @@ class LockScreen(QWidget):
             for i in range(lay.rowCount()):
                 item = lay.itemAt(i, QFormLayout.ItemRole.LabelRole)
                 field = lay.itemAt(i, QFormLayout.ItemRole.FieldRole)
-                if item and field and isinstance(item.widget(), QLabel):
-                    item.widget().setBuddy(field.widget())
+                label = item.widget() if item is not None else None
+                buddy = field.widget() if field is not None else None
+                if isinstance(label, QLabel) and buddy is not None:
+                    label.setBuddy(buddy)
         new_box = QGroupBox("New therapist")
         self.new_box = new_box
         new_box.setLayout(new_form)

@@ -60,7 +60,11 @@ def _col(name: str, kind: str, description: str, units: str | None = None, **kw:
     return Column(name, kind, description, units, **kw)
 
 
-_PID = _col("participant_id", "string", "Pseudonymous participant label, sub-<patient code>")
+_PID = _col(
+    "participant_id",
+    "string",
+    "Participant label: sub-<research id> (random, stable per export key; the key stays in the clinic)",
+)
 _SID = _col("session_id", "string", "Session label ses-<NN>, numbered per participant in order of start")
 _AID = _col("attempt_id", "string", "Attempt label <participant>_<session>_att-<NNN>, unique in the dataset")
 _DAY = "Whole days since the participant's first session (UTC calendar days; negative before it)"
@@ -350,10 +354,13 @@ RULES = """\
   excluded in the export summary and nothing of theirs is written.
 - Recordings (WAV, JSON sidecar, TextGrid, f0 CSV) are written only when the export asks for audio
   **and** the patient's **share-audio consent** flag is set.
-- De-identified exports (the default) use pseudonymous labels only (`sub-<code>`, `thr-<N>`), give
+- De-identified exports (the default) use research ids only (`sub-<research id>`, `thr-<N>`), give
   **days since the participant's first session** instead of dates and times, and leave out names,
   dates of birth and every free-text field (session notes, therapist reasons, assessment notes).
   Identifying columns appear only in an export made with de-identification switched off.
+- A research id is random, made the first time a patient is exported under an export key and the
+  same in every later export under that key; the key from the clinic's patient code to the research
+  id stays in the clinic's database. No patient code appears anywhere in a de-identified export.
 - Exported WAV files keep only their format and sample chunks (metadata chunks can hold the time of
   recording); the samples are unchanged.
 - Phrase and syllable texts are stimulus material from the phrase sets; review personal phrase sets
@@ -385,7 +392,7 @@ def render_codebook(
     ]
     if with_audio:
         lines += [
-            "- `audio/sub-<code>/ses-<NN>/<attempt_id>.wav`: the recording; `.json`: sidecar with the "
+            "- `audio/sub-<label>/ses-<NN>/<attempt_id>.wav`: the recording; `.json`: sidecar with the "
             "attempt's parameters and scores; `.TextGrid`: Praat tiers `target_syllables` (target "
             "text at the expected spans when the analysis gives `target_onset_s`/`target_offset_s`, else at "
             "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "

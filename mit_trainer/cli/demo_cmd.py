@@ -8,6 +8,7 @@ import time
 
 from mit_trainer.analysis.pitch import TRACKER_NAMES
 from mit_trainer.cli import option_types as opt
+from mit_trainer.cli.db_option import say_recovery
 from mit_trainer.cli.errors import CliError
 
 
@@ -72,6 +73,7 @@ def _run(args: argparse.Namespace) -> int:
         store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    say_recovery(store)  # a demo killed earlier left its session open: closed and said once
     started = time.perf_counter()
     try:
         report = run_demo(

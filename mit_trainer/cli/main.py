@@ -38,6 +38,7 @@ SUBCOMMAND_MODULES = (
     "sessions",
     "assessments",
     "protocols",
+    "db",
 )
 
 
@@ -91,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        # A store error a command did not expect (a dropped table, a damaged file) is still one line.
+        store_errors = sys.modules.get("mit_trainer.storage.errors")
+        if store_errors is not None and isinstance(exc, store_errors.StoreError):
+            print(f"mit-trainer: error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -213,6 +213,10 @@ def build(
 
         def opened(store: Any) -> None:
             services.store = store
+            note = getattr(store, "startup_note", "")
+            if note:  # a crash was recovered, or the file is damaged: said once, where the therapist looks
+                window.lock_screen.message.setText(note)
+                window.say(note)
             window.refresh_therapists()
             services.store_ready.emit(store)
             prewarm()

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.app import access
 from mit_trainer.gui.keys import shortcut
-from mit_trainer.gui.therapist.lock import LockScreen, hash_pin, verify_pin
+from mit_trainer.gui.therapist.lock import LockScreen
 from mit_trainer.gui.therapist.session_panel import SessionPanel
 
 PATIENT_SHARE = 0.5  # of a single screen's width, when both windows share it
@@ -132,34 +133,36 @@ class MainWindow(QMainWindow):
             store.list_therapists, lambda ts: self.lock_screen.set_therapists(ts, select_id=select)
         )
 
+    def _refused(self, exc: BaseException) -> None:
+        self.lock_screen.show_error(str(exc), getattr(exc, "wait_s", 0.0))
+
     def _try_unlock(self, therapist: Any, pin: str) -> None:
-        def check() -> bool:
-            fresh = self.s.store.get_therapist(therapist.id)
-            return verify_pin(fresh.pin_hash, pin)
-
-        def done(ok: bool) -> None:
-            if ok:
-                self.unlock_as(therapist)
-            else:
-                self.lock_screen.show_error("That PIN is not right. Try again.")
-
-        self.s.tasks.run_in_background(check, done, lambda e: self.lock_screen.show_error(str(e)))
-
-    def _create_therapist(self, name: str, pin: str) -> None:
         store = self.s.store
         if store is None:
             self.lock_screen.show_error("The database is still opening.")
             return
 
+        def check() -> Any:  # throttled and written to the access audit (app.access)
+            return access.check_pin(store, therapist.id, pin)
+
+        self.s.tasks.run_in_background(check, self.unlock_as, self._refused)
+
+    def _create_therapist(self, name: str, pin: str, approver: Any, approver_pin: str) -> None:
+        store = self.s.store
+        if store is None:
+            self.lock_screen.show_error("The database is still opening.")
+            return
+        approver_id = None if approver is None else approver.id
+
         def make() -> Any:
-            return store.add_therapist(name, pin_hash=hash_pin(pin))
+            return access.add_therapist(store, name, pin, approver_id=approver_id, approver_pin=approver_pin)
 
         def done(t: Any) -> None:
             self.therapist = t
             self.refresh_therapists()
             self.lock_screen.message.setText(f"Added {t.display_name}. Enter the PIN to unlock.")
 
-        self.s.tasks.run_in_background(make, done, lambda e: self.lock_screen.show_error(str(e)))
+        self.s.tasks.run_in_background(make, done, self._refused)
 
     # --- patient view -------------------------------------------------------------------------------
     def show_patient_view(self) -> None:
@@ -239,5 +242,6 @@ class MainWindow(QMainWindow):
         self.s.idle_lock.watch_window(self.windowHandle())  # input here postpones the auto-lock
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.lock_screen.stop_waiting()
         self.s.shutdown()
         event.accept()

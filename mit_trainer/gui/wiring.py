@@ -51,10 +51,14 @@ def load_runtimes() -> None:
 
 
 def open_store(db: str | None) -> Any:
-    """Open the store and repair recordings a crash left incomplete (app layer's start-up)."""
+    """Open the store and recover what a crash left (app layer's start-up); what was recovered, and a
+    damaged file, are noted on the store as ``startup_note`` for the window to say once."""
     from mit_trainer.app.startup import open_trainer_store
 
-    return open_trainer_store(db).store
+    started = open_trainer_store(db)
+    notes = [n for n in (started.store.damaged, started.message) if n]
+    started.store.startup_note = " ".join(notes)  # type: ignore[attr-defined]
+    return started.store
 
 
 def data_dir() -> Path:

@@ -297,3 +297,31 @@ class RecordedModelRow(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     accepted: Mapped[bool] = mapped_column(Boolean)
     insisted_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AccessLogRow(Base):
+    """One PIN attempt (never the PIN): ``unlock``, ``approve`` (a new therapist), ``setup`` (the first
+    therapist) or ``refused`` (asked while throttled; not checked, not counted)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (CheckConstraint("action IN ('unlock', 'approve', 'setup', 'refused')", name="action"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int | None] = mapped_column(_fk("therapists.id", "SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))
+    success: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ResearchIdRow(Base):
+    """The clinic's key: patient -> random research id, one per export key (migration 0003_relstore)."""
+
+    __tablename__ = "research_ids"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "export_key"),
+        UniqueConstraint("export_key", "research_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_fk("patients.id"))
+    export_key: Mapped[str] = mapped_column(String(64))
+    research_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,6 +18,8 @@ from mit_trainer.core import defaults
 DB_FILENAME = defaults.DB_FILENAME
 #: Name of the recordings folder, kept beside the database file.
 RECORDINGS_DIRNAME = "recordings"
+#: Name of the folder of ``mit-trainer db backup`` copies, kept beside the database file.
+BACKUPS_DIRNAME = "backups"
 #: Environment variable that overrides the data folder.
 HOME_ENV = "MIT_TRAINER_HOME"
 

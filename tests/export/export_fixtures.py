@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
+from sqlalchemy import text
 
 from mit_trainer.storage import (
     Consents,
@@ -216,5 +217,16 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
             created_at=T1 - timedelta(days=1),
         )
     )
+    # Known research ids under the default export key, so the tests can name the labels; a patient's
+    # first export would otherwise make a random one (tests/export/test_research_ids.py).
+    with store.engine.begin() as conn:
+        for pid, rid in ((p1.id, "r01"), (p2.id, "r02"), (p3.id, "r03")):
+            conn.execute(
+                text(
+                    "INSERT INTO research_ids (patient_id, export_key, research_id, created_at) "
+                    "VALUES (:p, 'research', :r, '2026-03-01 00:00:00')"
+                ),
+                {"p": pid, "r": rid},
+            )
     yield Clinic(db=db, store=store, n_attempts={"P01": 5, "P02": 1, "P03": 1})
     store.close()

@@ -435,6 +435,7 @@ class TrainingSession:
             prompt_end_s=prompt_end,
             interval_semitones=self.voice.interval_semitones or None,
             audio_name=audio_path.name if audio_path is not None else None,
+            language=self.phrase_set.language,
         )
         suggested = VERDICT_TO_OUTCOME[analysis.verdict]
         attempt_no = item.next_attempt_no

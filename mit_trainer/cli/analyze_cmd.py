@@ -44,9 +44,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--interval", type=float, metavar="ST", help="target H-L interval in semitones (default 3)"
     )
+    p.add_argument(
+        "--words",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="check the phrase's words (said/unclear/missing; advisory); default on when a word model "
+        "exists for the phrase set's language (English)",
+    )
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument("--batch", metavar="MANIFEST.tsv", help="TSV with columns audio, phrase_id[, mode]")
     p.set_defaults(handler=run)
+
+
+def _languages(path: str) -> dict[str, str]:
+    """Phrase id -> its phrase set's language (the first set that has the id)."""
+    out: dict[str, str] = {}
+    for ps in load_phrase_sets(path):
+        for ph in ps.phrases:
+            out.setdefault(ph.id, ps.language)
+    return out
 
 
 def _phrases(path: str) -> dict[str, Phrase]:
@@ -72,6 +88,7 @@ def _analyze_file(
     res = analyze_attempt(
         clip.samples, sample_rate_hz=clip.sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
         tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name,
+        words=args.words, language=getattr(args, "languages", {}).get(phrase.id, "en"),
     )  # fmt: skip
     if clip.warnings:
         res = _with_warnings(res, clip.warnings)
@@ -105,6 +122,10 @@ def _summary(res: AttemptAnalysis) -> str:
         pitch = "" if s.f0_hz is None else f"{s.f0_hz:7.1f} Hz"
         err = "" if s.error_cents is None else f" {s.error_cents:+5.0f} c"
         lines.append(f"  {s.index:2d} {s.text:<10} {s.target} -> {s.produced or '-'}  {when} {pitch}{err}")
+    if res.words is not None:
+        lines.append("  words: " + "  ".join(f"{w.text} {w.status}" for w in res.words))
+    if res.words_note:
+        lines.append(f"  words: {res.words_note}")
     lines.extend(f"  warning: {w}" for w in res.warnings)
     return "\n".join(lines)
 
@@ -163,6 +184,7 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
 
 def run(args: argparse.Namespace) -> int:
     phrases = _phrases(args.phrases)
+    args.languages = _languages(args.phrases)
     tracker = get_tracker(args.tracker)
     if args.batch:
         if args.audio:

@@ -19,6 +19,7 @@ from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.results import ANALYSIS_VERSION, VERDICTS, AttemptAnalysis, SyllableResult
 from mit_trainer.scoring.scores import Scores, contour_score, overall_score, rhythm_score, voicing_score
 from mit_trainer.scoring.settings import MODES, ScoringSettings, ramp_down
+from mit_trainer.scoring.words import with_words
 
 __all__ = ["ANALYSIS_VERSION", "VERDICTS", "AttemptAnalysis", "SyllableResult", "analyze_attempt"]
 
@@ -86,6 +87,8 @@ def analyze_attempt(
     interval_semitones: float | None = None,
     audio_name: str | None = None,
     track: PitchTrack | None = None,
+    words: bool | None = None,
+    language: str | None = "en",
 ) -> AttemptAnalysis:
     """Judge one recorded attempt at ``phrase``.
 
@@ -96,8 +99,35 @@ def analyze_attempt(
     own syllable onsets on the recording's clock (unison steps: rhythm is judged
     against them); ``prompt_end_s`` the end of the model/prompt (gives latency);
     ``interval_semitones`` the target H-L interval (default from settings); ``track``
-    a pitch track already computed for these samples (skips tracking).
+    a pitch track already computed for these samples (skips tracking); ``words`` runs the word check
+    (None: when a model exists for ``language``, the phrase set's language; see
+    :mod:`mit_trainer.scoring.words`).
     """
+    res = _analyze(samples, sample_rate_hz=sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
+                   settings=settings, tempo_bpm=tempo_bpm, model_syllables=model_syllables,
+                   prompt_end_s=prompt_end_s, interval_semitones=interval_semitones,
+                   audio_name=audio_name, track=track)  # fmt: skip
+    return with_words(
+        res, _mono_float(samples), sample_rate_hz=sample_rate_hz, phrase=phrase, language=language,
+        enabled=words,
+    )  # fmt: skip
+
+
+def _analyze(
+    samples: npt.ArrayLike,
+    *,
+    sample_rate_hz: float,
+    phrase: Phrase,
+    mode: str,
+    tracker: str | Tracker | None,
+    settings: ScoringSettings | None,
+    tempo_bpm: float | None,
+    model_syllables: Sequence[TimedSyllable] | None,
+    prompt_end_s: float | None,
+    interval_semitones: float | None,
+    audio_name: str | None,
+    track: PitchTrack | None,
+) -> AttemptAnalysis:
     s = settings or ScoringSettings()
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")

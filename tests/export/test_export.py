@@ -34,7 +34,15 @@ def exported(clinic: Clinic, tmp_path: Path) -> Path:
 
 
 def test_tables_tsv_and_parquet_agree_and_match_dictionaries(exported: Path) -> None:
-    counts = {"participants": 2, "sessions": 3, "attempts": 6, "syllables": 12, "taps": 12, "assessments": 1}
+    counts = {
+        "participants": 2,
+        "sessions": 3,
+        "attempts": 6,
+        "syllables": 12,
+        "words": 0,
+        "taps": 12,
+        "assessments": 1,
+    }
     for spec in TABLES:
         tsv = _tsv(exported, spec.name)
         par = pd.read_parquet(exported / f"{spec.name}.parquet")

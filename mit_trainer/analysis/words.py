@@ -67,6 +67,8 @@ class WordCheckSettings:
     min_active_fraction: float = 0.3
     #: Quiet padding on both sides before decoding (s).
     pad_s: float = 0.5
+    #: The recording is cut to its voice, this much before the first and after the last active frame.
+    trim_margin_s: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,16 @@ class WordChecker:
                 WordResult(i, w, "missing", None, None, 0.0, None, spans[i]) for i, w in enumerate(words)
             )
         known = [self.known(w) for w in words]
-        aligned = self._align(x, sample_rate_hz, [w for w, k in zip(words, known, strict=True) if k])
+        on_f = int(np.argmax(active))
+        off_f = active.size - int(np.argmax(active[::-1]))
+        margin = round(s.trim_margin_s / _FRAME_S)
+        a0, a1 = max(0, on_f - margin), min(active.size, off_f + margin)
+        hop = round(_FRAME_S * sample_rate_hz)
+        aligned = self._align(
+            x[a0 * hop : a1 * hop], sample_rate_hz, [w for w, k in zip(words, known, strict=True) if k]
+        )
+        if aligned is not None:
+            aligned = [(on + a0 * _FRAME_S, off + a0 * _FRAME_S, g) for on, off, g in aligned]
         threshold = s.said_min_gop.get(mode, s.said_min_gop["sung"])
         out: list[WordResult] = []
         k = 0

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.words import word_checker_for
 from mit_trainer.app.session_model import (
     OUTCOME_TO_VERDICT,
     SCORE_WORDS,
@@ -205,6 +206,7 @@ class TrainingSession:
                 f"({len(plan.blocked)} practised in the last {protocol.session.repeat_block_hours:g} h, "
                 f"{len(plan.dropped)} dropped after repeated failures)"
             )
+        word_checker_for(phrase_set.language)  # load the word model now (0.3 s CPU), not at the first attempt
         prior = session_percentages(store, patient.id, protocol_id=protocol.id, level=level)
         t = start_session(protocol, level, plan.items, prior_percentages=prior)
         record = store.start_session(

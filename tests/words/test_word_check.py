@@ -131,3 +131,12 @@ def test_analysis_json_carries_the_word_tier_and_round_trips() -> None:
 def test_unknown_status_in_json_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown word status"):
         WordResult.from_json({"index": 0, "text": "a", "status": "maybe"})
+
+
+def test_sprechgesang_right_phrase_said_and_other_phrase_flagged(checker) -> None:  # type: ignore[no-untyped-def]
+    x, sr = festival_speak("Good morning", voice="ked")
+    words = checker.check(x, sample_rate_hz=sr, text=GOOD_MORNING.text, mode="sprechgesang")
+    assert _statuses(words) == ["said", "said"]
+    y, sr = festival_speak("See you soon", voice="ked")
+    words = checker.check(y, sample_rate_hz=sr, text=GOOD_MORNING.text, mode="sprechgesang")
+    assert any(w.status != "said" for w in words)

@@ -49,6 +49,9 @@ class Column:
     units: str | None = None
     levels: Mapping[str, str] | None = None
     identifying: bool = False
+    #: Therapist's free text (a reason, notes): identifying, but exported when asked for explicitly
+    #: (``--with-free-text``), since a reason may name a person or a place.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,12 @@ class TableSpec:
     description: str
     columns: tuple[Column, ...]
 
-    def written_columns(self, *, deidentify: bool) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if not (deidentify and c.identifying))
+    def written_columns(self, *, deidentify: bool, free_text: bool = False) -> tuple[Column, ...]:
+        """The columns an export writes: identifying ones only when not de-identifying, except the
+        therapist's free text, which ``free_text`` keeps in a de-identified export too."""
+        return tuple(
+            c for c in self.columns if not (deidentify and c.identifying and not (free_text and c.free_text))
+        )
 
 
 def _col(name: str, kind: str, description: str, units: str | None = None, **kw: Any) -> Column:
@@ -128,8 +135,38 @@ SESSIONS = TableSpec(
             "points_possible", "integer", "Maximum points of the items presented, from the protocol", "points"
         ),
         _col("score_fraction", "number", "points_earned / points_possible", "fraction 0-1"),
+        _col(
+            "points_earned_trained", "integer", "Points earned on trained items (the session score)", "points"
+        ),
+        _col(
+            "points_possible_trained",
+            "integer",
+            "Points possible on trained items presented (n/a: not ended)",
+            "points",
+        ),
+        _col(
+            "score_fraction_trained",
+            "number",
+            "points_earned_trained / points_possible_trained",
+            "fraction 0-1",
+        ),
+        _col(
+            "points_earned_untrained", "integer", "Points earned on untrained generalisation probes", "points"
+        ),
+        _col(
+            "points_possible_untrained",
+            "integer",
+            "Points possible on untrained probes presented (n/a: not ended)",
+            "points",
+        ),
+        _col(
+            "score_fraction_untrained",
+            "number",
+            "points_earned_untrained / points_possible_untrained",
+            "fraction 0-1",
+        ),
         _col("advancement_decision", "string", "Level advancement decision", levels=_DECISION),
-        _col("notes", "string", "Therapist's free-text session notes", identifying=True),
+        _col("notes", "string", "Therapist's free-text session notes", identifying=True, free_text=True),
     ),
 )
 
@@ -196,7 +233,13 @@ ATTEMPTS = TableSpec(
         ),
         _col("therapist_points", "integer", "Therapist's latest points", "points"),
         _col("therapist_id", "string", "Pseudonymous label of the therapist who scored (overrider)"),
-        _col("therapist_reason", "string", "Therapist's free-text reason for the score", identifying=True),
+        _col(
+            "therapist_reason",
+            "string",
+            "Therapist's free-text reason for the score",
+            identifying=True,
+            free_text=True,
+        ),
         _col(
             "n_therapist_scores", "integer", "Therapist score rows for this attempt (every override is kept)"
         ),
@@ -319,7 +362,7 @@ ASSESSMENTS = TableSpec(
         _col("assessed_at", "string", "Assessment time (ISO 8601, UTC)", identifying=True),
         _col("blinded", "boolean", "Assessor blinded to condition"),
         _col("assessor_id", "string", "Pseudonymous assessor label thr-<N>"),
-        _col("notes", "string", "Free-text notes", identifying=True),
+        _col("notes", "string", "Free-text notes", identifying=True, free_text=True),
     ),
 )
 
@@ -378,10 +421,10 @@ TABLES: tuple[TableSpec, ...] = (
 )
 
 
-def data_dictionary(spec: TableSpec, *, deidentify: bool) -> dict[str, Any]:
+def data_dictionary(spec: TableSpec, *, deidentify: bool, free_text: bool = False) -> dict[str, Any]:
     """The JSON sidecar of a table: per column Description, Units and Levels (BIDS style)."""
     out: dict[str, Any] = {}
-    for col in spec.written_columns(deidentify=deidentify):
+    for col in spec.written_columns(deidentify=deidentify, free_text=free_text):
         entry: dict[str, Any] = {"Description": col.description, "DataType": col.kind}
         if col.units:
             entry["Units"] = col.units

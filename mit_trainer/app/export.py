@@ -62,6 +62,7 @@ def export_dataset(
     deidentify: bool = True,
     overwrite: bool = False,
     export_key: str = DEFAULT_EXPORT_KEY,
+    with_free_text: bool = False,
 ) -> ExportReport:
     """Write the export of ``patients`` (codes; all by default) to ``out_dir``.
 
@@ -72,6 +73,9 @@ def export_dataset(
     export. An identified export (``deidentify=False``, for the clinic) uses ``sub-<code>``.
     Paths read from the database are checked to stay inside the recordings folder, and every file is
     written inside ``out_dir``; a value that fails is reported in ``warnings`` and skipped.
+
+    ``with_free_text`` keeps the therapist's free text (score reasons, session and assessment notes) in a
+    de-identified export: it may name people or places, so it is never written unless asked for.
 
     ``since`` keeps sessions and assessments from that UTC date on. ``out_dir`` must be empty or
     absent; with ``overwrite`` a previous export there (it has ``dataset_description.json``) is
@@ -112,7 +116,7 @@ def export_dataset(
     written = [
         p
         for spec in codebook.TABLES
-        for p in _write_table(out_dir, spec, tables[spec.name], fmts, deidentify)
+        for p in _write_table(out_dir, spec, tables[spec.name], fmts, deidentify, with_free_text)
     ]
     row_counts = {name: len(r) for name, r in tables.items()}
     desc = out_dir / "dataset_description.json"
@@ -227,9 +231,14 @@ def _sha256(path: Path) -> str:
 
 
 def _write_table(
-    out_dir: Path, spec: codebook.TableSpec, rows: list[dict[str, Any]], fmts: Iterable[str], deidentify: bool
+    out_dir: Path,
+    spec: codebook.TableSpec,
+    rows: list[dict[str, Any]],
+    fmts: Iterable[str],
+    deidentify: bool,
+    free_text: bool = False,
 ) -> list[Path]:
-    columns = spec.written_columns(deidentify=deidentify)
+    columns = spec.written_columns(deidentify=deidentify, free_text=free_text)
     written = []
     if "tsv" in fmts:
         path = out_dir / f"{spec.name}.tsv"
@@ -247,7 +256,10 @@ def _write_table(
         pq.write_table(pa.Table.from_arrays(arrays, names=[c.name for c in columns]), path)
         written.append(path)
     sidecar = out_dir / f"{spec.name}.json"
-    sidecar.write_text(json.dumps(codebook.data_dictionary(spec, deidentify=deidentify), indent=2) + "\n")
+    sidecar.write_text(
+        json.dumps(codebook.data_dictionary(spec, deidentify=deidentify, free_text=free_text), indent=2)
+        + "\n"
+    )
     written.append(sidecar)
     return written
 

@@ -89,7 +89,10 @@ def participant_rows(
     )
     for session in sessions:
         attempts = store.attempts_for_session(session.id)
-        out.tables["sessions"].append(_session_row(pid, session, attempts, day(session.started_at)))
+        ended = [e for e in store.list_events(session_id=session.id) if e.kind == "effect.session_ended"]
+        possible = ended[-1].payload if ended and isinstance(ended[-1].payload, dict) else {}
+        row = _session_row(pid, session, attempts, day(session.started_at))
+        out.tables["sessions"].append(row | _split_points(attempts, possible))
         for n, attempt in enumerate(attempts, start=1):
             _attempt_rows(out, pid, session, n, attempt, day(attempt.started_at), audio_ok)
     settings = store.get_patient_settings(patient.id)
@@ -156,6 +159,25 @@ def _session_row(pid: str, s: SessionRecord, attempts: list[Attempt], day: int |
         "score_fraction": earned / s.points_possible if s.points_possible else None,
         "advancement_decision": s.advancement_decision,
         "notes": s.notes,
+    }
+
+
+def _split_points(attempts: list[Attempt], ended: dict[str, Any]) -> dict[str, Any]:
+    """Points of trained items (the session score) and of untrained generalisation probes, apart
+    (PROTOCOL.md §4): earned from the attempts' final points, possible from the engine's totals at the
+    session's end (none for a session that did not end)."""
+    trained = sum(a.final_points or 0 for a in attempts if a.trained)
+    untrained = sum(a.final_points or 0 for a in attempts if not a.trained)
+    pos_all, pos_untrained = ended.get("possible"), ended.get("untrained_possible")
+    pos_trained = pos_all if isinstance(pos_all, int) else None
+    pos_untr = pos_untrained if isinstance(pos_untrained, int) else None
+    return {
+        "points_earned_trained": trained,
+        "points_possible_trained": pos_trained,
+        "score_fraction_trained": trained / pos_trained if pos_trained else None,
+        "points_earned_untrained": untrained,
+        "points_possible_untrained": pos_untr,
+        "score_fraction_untrained": untrained / pos_untr if pos_untr else None,
     }
 
 

@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", default="tsv,parquet", type=_formats, help="comma-separated: tsv, parquet"
     )
     parser.add_argument(
+        "--with-free-text",
+        action="store_true",
+        help="keep the therapist's free text (score override reasons, session and assessment notes) in the "
+        "de-identified export; it may name people or places: check it before sharing",
+    )
+    parser.add_argument(
         "--identified",
         action="store_true",
         help="keep names, dates and free-text notes (NOT de-identified; for the clinic's own use)",
@@ -91,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
                 deidentify=not args.identified,
                 overwrite=args.overwrite,
                 export_key=args.export_key,
+                with_free_text=args.with_free_text,
             )
             key = store.research_key(args.export_key) if args.write_key is not None else None
         except (ExportError, StoreError) as exc:
@@ -114,6 +121,8 @@ def _run(args: argparse.Namespace) -> int:
         print("warning: this export contains names, dates and notes; it is not de-identified")
     else:
         print(f"participants are labelled by research id (key {args.export_key!r}, kept in {store.location})")
+        if args.with_free_text:
+            print("warning: the therapist's free text is included; it may name people or places: check it")
     return 0
 
 

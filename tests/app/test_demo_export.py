@@ -90,6 +90,22 @@ def test_session_points_equal_the_sum_over_their_attempts(exported):
         assert row["points_earned"] == sums.get(row["session_id"], 0)
 
 
+def test_trained_and_untrained_points_are_apart(exported):
+    """Issue 16: the session score is over trained items; untrained probes (one per session here) apart."""
+    _db, out = exported
+    sessions = _tsv(out / "sessions.tsv")
+    attempts = _tsv(out / "attempts.tsv")
+    assert (sessions.points_earned_trained + sessions.points_earned_untrained == sessions.points_earned).all()
+    assert (
+        sessions.points_possible_trained + sessions.points_possible_untrained == sessions.points_possible
+    ).all()
+    assert (sessions.points_possible_untrained > 0).all() and (sessions.points_possible_trained > 0).all()
+    probes = attempts[~attempts.trained.astype(bool)]
+    for _, row in sessions.iterrows():
+        mine = probes[probes.session_id == row.session_id]
+        assert row.points_earned_untrained == mine.final_points.fillna(0).sum()
+
+
 def test_every_attempt_has_audio_sidecar_textgrid_and_f0_that_readers_open(exported):
     _db, out = exported
     attempts = _tsv(out / "attempts.tsv")

@@ -261,3 +261,17 @@ def test_recorded_models_table_and_audio(exported: Path, clinic: Clinic, tmp_pat
         "does not match its stored checksum" in w for w in altered.warnings
     )
     assert not (altered.out_dir / "audio" / "models").exists()
+
+
+def test_free_text_only_when_asked_for(clinic: Clinic, tmp_path: Path) -> None:
+    """Issue 16: the therapist's override reason reaches the research record with --with-free-text,
+    names and dates still out."""
+    report = export_dataset(clinic.store, tmp_path / "free", with_free_text=True)
+    text = _all_exported_text(report.out_dir)
+    for what in ("reason", "session_notes", "assessment_notes"):
+        assert SECRETS[what] in text, what
+    for what in ("name", "dob", "date1", "identity_notes"):
+        assert SECRETS[what] not in text, what
+    attempts = _tsv(report.out_dir, "attempts")
+    assert SECRETS["reason"] in attempts["therapist_reason"].dropna().tolist()
+    assert "therapist_reason" in json.loads((report.out_dir / "attempts.json").read_text())

@@ -7,9 +7,11 @@ to, its lexical stress). The library and its voice data come from the PyPI packa
 
 How: ``espeak_Initialize`` in synchronous mode with phoneme events in IPA, a synthesis callback that
 copies each audio chunk and reads the events (``espeakEVENT_WORD`` and ``espeakEVENT_PHONEME``; each carries
-the sample position where it starts), then ``espeak_Synth``. A phone lasts until the next phone starts; an
-event with an empty name is a pause. The library keeps global state and is not re-entrant, so every call
-holds one process-wide lock; it is loaded on first use (importing this module loads nothing).
+the sample position where it starts), then ``espeak_Synth`` of the text as SSML ending in a 300 ms break
+(without it the utterance's last milliseconds stay in the library until the next one). A phone lasts
+until the next phone starts; an event with an empty name is a pause. The library keeps global state and
+is not re-entrant, so every call holds one process-wide lock; it is loaded on first use (importing this
+module loads nothing).
 
 Reusable for other languages: pass any voice espeak-ng knows (``"en-us"``, ``"de"``, ``"fr"``,
 ``"en-us+f3"`` for a variant); :func:`voice_exists` checks a name.
@@ -35,9 +37,11 @@ _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_PHONEME = 7
 _CHARS_UTF8 = 1
+_SSML = 0x10
 _POS_CHARACTER = 1
 _PARAM_RATE = 1
 _PARAM_PITCH = 3
+_END_BREAK_MS = 300
 
 #: IPA letters that make a phone a vowel (a syllable nucleus); a syllabic mark (U+0329) does too.
 _VOWEL_LETTERS = frozenset("aeiouyæɑɒɔəɛɜɚɝɪʊʌɐɘɵɤøœɶʏɯɨʉ")
@@ -206,7 +210,11 @@ def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: int | 
         raise ValueError(f"rate_wpm must be between 80 and 450; got {rate_wpm!r}")
     if pitch is not None and not 0 <= pitch <= 99:
         raise ValueError(f"pitch must be between 0 and 99; got {pitch!r}")
-    raw = text.encode("utf-8")
+    # A trailing break: espeak-ng keeps the last few milliseconds of an utterance in its wave generator
+    # until more speech comes (measured: every utterance ended mid-vowel at full amplitude, and the next
+    # one started with that leftover). Ending on silence makes both ends clean.
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    raw = f'<speak>{escaped}<break time="{_END_BREAK_MS}ms"/></speak>'.encode()
     with _LOCK:
         lib = _library()
         if not voice or "\0" in voice or lib.lib.espeak_SetVoiceByName(voice.encode()) != 0:
@@ -215,7 +223,8 @@ def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: int | 
         if pitch is not None:
             lib.lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
         lib.chunks, lib.events = [], []
-        status = lib.lib.espeak_Synth(raw, len(raw) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        flags = _CHARS_UTF8 | _SSML
+        status = lib.lib.espeak_Synth(raw, len(raw) + 1, 0, _POS_CHARACTER, 0, flags, None, None)
         lib.lib.espeak_Synchronize()
         chunks, events, sr = lib.chunks, lib.events, lib.sample_rate_hz
         lib.chunks, lib.events = [], []

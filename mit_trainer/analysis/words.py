@@ -12,10 +12,12 @@ audio and the syllable timing the lanes light up by. Steps:
    (text, voice), kept in a small cache.
 4. **Re-time.** The vowel of syllable *i* starts on beat *i* (where the tap click sounds); its onset
    consonants come just before the beat, its coda consonants just before the next syllable's onset (the
-   last syllable's after the last beat's end), all at natural length (shortened only when they would take
-   more than half a syllable); the vowel fills the rest, its first and last 30 ms (the transitions) kept
-   natural and the middle stretched. Pauses espeak put between words are dropped, so voicing runs on
-   (legato) wherever the consonants are voiced.
+   last syllable's voiced part before the last beat's end, the rest after it; the last vowel gives up
+   what the first onset's voiced part took before the first beat), all at natural length
+   (shortened only when they would take more than half a syllable); the vowel fills the rest, its first
+   30 ms and its offglide (last 30 %, at most 80 ms) kept natural and the middle stretched, held within
+   3 dB of its loudest frame. Pauses espeak put between words are dropped, so voicing runs on (legato)
+   wherever the consonants are voiced.
 5. **Re-pitch.** ``intone``: each syllable's note, a raised-cosine glide (80-150 ms, in log frequency)
    centred in the consonants between two notes, and a 5 Hz vibrato of +-25 cents that starts 250 ms into
    a vowel. ``sprechgesang``: speech-like shapes around the notes (H rises to and falls from the high note,
@@ -45,7 +47,9 @@ import soxr
 from mit_trainer.analysis.espeak import Speech, speak
 
 FRAME_PERIOD_S = 0.005  # WORLD frame period, analysis and synthesis
-_TRANSITION_S = 0.03  # natural-length vowel edges
+_TRANSITION_S = 0.03  # natural-length vowel onset
+_OFFGLIDE_SHARE = 0.3  # the vowel's last part (a diphthong's glide, the formant transition) kept natural
+_OFFGLIDE_MAX_S = 0.08
 _MIN_VOWEL_SHARE = 0.5  # consonants are shortened if they would take more than half a syllable's span
 _VIBRATO_RATE_HZ = 5.0
 _VIBRATO_DELAY_S = 0.25
@@ -205,6 +209,10 @@ def source_syllables(speech: Speech, syllables: Sequence[str]) -> tuple[SourceSy
 
 _CACHE: OrderedDict[tuple[str, str, tuple[str, ...], float], _Analysis] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+#: Sung voices by every argument of :func:`sing`: the steps of one item share a voice (taps and fade are
+#: added afterwards by the stimulus renderer), so a session sings each phrase once per mode.
+_SUNG: OrderedDict[tuple[Any, ...], SungWords] = OrderedDict()
+_SUNG_CACHE_SIZE = 12
 
 
 def _pyworld() -> Any:
@@ -232,7 +240,12 @@ def analyse(text: str, syllables: Sequence[str], voice: WordVoice, *, language: 
     f0, t = pw.dio(x, fs, f0_floor=50.0, f0_ceil=500.0, frame_period=FRAME_PERIOD_S * 1000)
     f0 = _voice_the_vowels(pw.stonemask(x, f0, t, fs), sylls)
     sp = pw.cheaptrick(x, f0, t, fs)
-    ap = pw.d4c(x, f0, t, fs)
+    # Aperiodicity every second frame (d4c is the slowest step; it changes slowly), interpolated back.
+    ap_half = pw.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(t[::2]), fs)
+    padded = np.concatenate((ap_half, ap_half[-1:]))  # the last odd frame has no even one after it
+    ap = np.empty((f0.shape[0], ap_half.shape[1]))
+    ap[::2] = ap_half
+    ap[1::2] = 0.5 * (padded[: f0.shape[0] // 2] + padded[1 : f0.shape[0] // 2 + 1])
     if voice.envelope_warp != 1.0:
         sp = _warp(sp, voice.envelope_warp)
     result = _Analysis(speech, sylls, f0 > 0, sp.astype(np.float32), ap.astype(np.float32))
@@ -272,19 +285,28 @@ def _warp(sp: npt.NDArray[np.float64], factor: float) -> npt.NDArray[np.float64]
 
 
 def sung_timing(
-    source: Sequence[SourceSyllable], beats_s: Sequence[float], *, lead_in_s: float, tail_s: float
+    source: Sequence[SourceSyllable],
+    beats_s: Sequence[float],
+    *,
+    lead_in_s: float,
+    tail_s: float,
+    final_voiced_s: float | None = None,
+    first_voiced_s: float = 0.0,
 ) -> tuple[SungSyllable, ...]:
     """Destination timing (module docstring, step 4). ``beats_s`` are the k+1 grid bounds: vowel *i*
-    starts at ``beats_s[i]``; the last vowel ends at ``beats_s[-1]``, its coda follows in the tail (as the
-    first syllable's onset consonants precede the first beat in the lead-in), so the sung vowels fill
-    exactly the asked span."""
+    starts at ``beats_s[i]``; the first syllable's onset consonants precede the first beat (in the lead-in).
+    The last syllable's coda straddles the end of the last beat: its first ``final_voiced_s`` (its voiced
+    part, e.g. the "l" of "help") before it, the rest (the "p") after, so that voicing ends with the last
+    beat; None puts half of the coda on each side. ``first_voiced_s``, the voiced end of the first onset
+    (the "m" of "my"), which sounds before the first beat, is taken off the end of the last vowel: the
+    voiced span then lasts exactly the asked beats."""
     k = len(source)
     if len(beats_s) != k + 1:
         raise ValueError("beats_s needs one bound more than there are syllables")
     d_on = [s.vowel_start_s - s.start_s for s in source]
     d_co = [s.end_s - s.vowel_end_s for s in source]
     d_on[0] = min(d_on[0], 0.9 * lead_in_s)
-    d_co[-1] = min(d_co[-1], 0.9 * tail_s)
+    d_co[-1] = min(d_co[-1], 1.8 * tail_s)
     for i in range(k - 1):  # consonants inside span i: coda i and the next onset
         span = beats_s[i + 1] - beats_s[i]
         cons = d_co[i] + d_on[i + 1]
@@ -294,25 +316,48 @@ def sung_timing(
             d_on[i + 1] *= f
     out = []
     for i in range(k):
-        v1 = beats_s[i + 1] - d_co[i] - d_on[i + 1] if i + 1 < k else beats_s[k]
+        if i + 1 < k:
+            v1 = beats_s[i + 1] - d_co[i] - d_on[i + 1]
+        else:
+            inside = 0.5 * d_co[i] if final_voiced_s is None else min(max(final_voiced_s, 0.0), d_co[i])
+            early = min(max(first_voiced_s, 0.0), d_on[0], 0.25 * (beats_s[k] - beats_s[k - 1]))
+            v1 = beats_s[k] - inside - early
         out.append(SungSyllable(beats_s[i] - d_on[i], beats_s[i], v1, v1 + d_co[i]))
     return tuple(out)
 
 
 def _segments(
     src: Sequence[SourceSyllable], dst: Sequence[SungSyllable]
-) -> list[tuple[float, float, float, float, bool]]:
-    """Piecewise-linear time map: (dst start, dst end, src start, src end, is vowel)."""
+) -> list[tuple[float, float, float, float, int]]:
+    """Piecewise-linear time map: (dst start, dst end, src start, src end, kind), kind 0 for consonants,
+    1 for a vowel's natural-length onset and offglide, 2 for its stretched middle."""
     segs = []
     for s, d in zip(src, dst, strict=True):
-        segs.append((d.onset_s, d.vowel_s, s.start_s, s.vowel_start_s, False))
+        segs.append((d.onset_s, d.vowel_s, s.start_s, s.vowel_start_s, 0))
         sv, dv = s.vowel_end_s - s.vowel_start_s, d.vowel_end_s - d.vowel_s
         tr = min(_TRANSITION_S, 0.3 * sv, 0.3 * dv)
-        segs.append((d.vowel_s, d.vowel_s + tr, s.vowel_start_s, s.vowel_start_s + tr, True))
-        segs.append((d.vowel_s + tr, d.vowel_end_s - tr, s.vowel_start_s + tr, s.vowel_end_s - tr, True))
-        segs.append((d.vowel_end_s - tr, d.vowel_end_s, s.vowel_end_s - tr, s.vowel_end_s, True))
-        segs.append((d.vowel_end_s, d.offset_s, s.vowel_end_s, s.end_s, False))
+        off = min(_OFFGLIDE_MAX_S, _OFFGLIDE_SHARE * sv, 0.3 * dv)
+        segs.append((d.vowel_s, d.vowel_s + tr, s.vowel_start_s, s.vowel_start_s + tr, 1))
+        segs.append((d.vowel_s + tr, d.vowel_end_s - off, s.vowel_start_s + tr, s.vowel_end_s - off, 2))
+        segs.append((d.vowel_end_s - off, d.vowel_end_s, s.vowel_end_s - off, s.vowel_end_s, 1))
+        segs.append((d.vowel_end_s, d.offset_s, s.vowel_end_s, s.end_s, 0))
     return [g for g in segs if g[1] > g[0]]
+
+
+def _held_gain(
+    sp: npt.NDArray[np.float32], src_a: float, src_b: float, pos: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], int]:
+    """Power gain that keeps a stretched vowel within 3 dB of its loudest frame, and that frame's index:
+    espeak-ng lets a phrase's last vowel die away (and turn breathy), which, stretched to a beat or two,
+    would fade out of voicing. The caller also caps the aperiodicity at the loudest frame's."""
+    a = max(0, int(src_a / FRAME_PERIOD_S))
+    b = min(sp.shape[0], math.ceil(src_b / FRAME_PERIOD_S) + 1)
+    energy = sp[a:b].sum(axis=1, dtype=np.float64)
+    if energy.size == 0:
+        return np.ones(pos.shape[0]), int(np.rint(pos[0])) if pos.size else 0
+    here = sp[np.rint(pos).astype(np.intp)].sum(axis=1, dtype=np.float64)
+    gain = np.clip(0.5 * float(energy.max()) / np.maximum(here, 1e-30), 1.0, 100.0)
+    return np.asarray(gain), a + int(np.argmax(energy))
 
 
 def _raised_cosine(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -384,24 +429,82 @@ def sing(
     """Sing ``text`` (module docstring): one note per syllable, vowel *i* starting at ``beats_s[i]``.
 
     ``beats_s`` has one bound more than ``syllables`` (the last is where the phrase ends); ``n_samples``
-    at ``sample_rate_hz`` is the length of the result. Same arguments, same samples.
+    at ``sample_rate_hz`` is the length of the result. Same arguments, same samples (and, from a small
+    cache, the same object).
     """
+    notes, beats = tuple(float(f) for f in notes_hz), tuple(float(b) for b in beats_s)
+    key = (
+        text, tuple(syllables), notes, beats, n_samples, sample_rate_hz, voice, mode,
+        float(lead_in_s), float(tail_s), float(vibrato_cents), language, seed,
+    )  # fmt: skip
+    with _CACHE_LOCK:
+        hit = _SUNG.get(key)
+        if hit is not None:
+            _SUNG.move_to_end(key)
+            return hit
+    sung = _sing(
+        text, syllables, notes_hz=notes, beats_s=beats, n_samples=n_samples,
+        sample_rate_hz=sample_rate_hz, voice=voice, mode=mode, lead_in_s=lead_in_s, tail_s=tail_s,
+        vibrato_cents=vibrato_cents, language=language, seed=seed,
+    )  # fmt: skip
+    with _CACHE_LOCK:
+        _SUNG[key] = sung
+        while len(_SUNG) > _SUNG_CACHE_SIZE:
+            _SUNG.popitem(last=False)
+    return sung
+
+
+def _sing(
+    text: str,
+    syllables: Sequence[str],
+    *,
+    notes_hz: Sequence[float],
+    beats_s: Sequence[float],
+    n_samples: int,
+    sample_rate_hz: int,
+    voice: WordVoice,
+    mode: str = "intone",
+    lead_in_s: float,
+    tail_s: float,
+    vibrato_cents: float = 25.0,
+    language: str = "en",
+    seed: int = 0,
+) -> SungWords:
+    """:func:`sing` without its cache."""
     if mode not in ("intone", "sprechgesang"):
         raise ValueError(f"the words voice sings intone or sprechgesang; got {mode!r}")
     if len(notes_hz) != len(syllables):
         raise ValueError("notes_hz needs one note per syllable")
     ana = analyse(text, syllables, voice, language=language)
-    dst = sung_timing(ana.syllables, beats_s, lead_in_s=lead_in_s, tail_s=tail_s)
+    last = ana.syllables[-1]
+    coda = ana.voiced[round(last.vowel_end_s / FRAME_PERIOD_S) : round(last.end_s / FRAME_PERIOD_S)]
+    final_voiced_s = float(np.flatnonzero(coda)[-1] + 1) * FRAME_PERIOD_S if coda.any() else 0.0
+    first = ana.syllables[0]
+    onset = ana.voiced[round(first.start_s / FRAME_PERIOD_S) : round(first.vowel_start_s / FRAME_PERIOD_S)]
+    unvoiced = np.flatnonzero(~onset)
+    first_voiced_s = (onset.shape[0] - (unvoiced[-1] + 1 if unvoiced.size else 0)) * FRAME_PERIOD_S
+    dst = sung_timing(
+        ana.syllables,
+        beats_s,
+        lead_in_s=lead_in_s,
+        tail_s=tail_s,
+        final_voiced_s=final_voiced_s,
+        first_voiced_s=first_voiced_s,
+    )
     fs = ana.speech.sample_rate_hz
     total_s = n_samples / sample_rate_hz
     n_frames = math.ceil(total_s / FRAME_PERIOD_S) + 1
     t = np.arange(n_frames, dtype=np.float64) * FRAME_PERIOD_S
     src_t = np.full(n_frames, np.nan)
     in_vowel = np.zeros(n_frames, dtype=bool)
-    for da, db, sa, sb, vowel in _segments(ana.syllables, dst):
+    held: list[tuple[npt.NDArray[np.bool_], float, float]] = []
+    for da, db, sa, sb, kind in _segments(ana.syllables, dst):
         m = (t >= da) & (t < db)
         src_t[m] = sa + (t[m] - da) * ((sb - sa) / (db - da))
-        in_vowel |= m & vowel
+        if kind:
+            in_vowel |= m
+        if kind == 2:
+            held.append((m, sa, sb))
     sounding = np.isfinite(src_t)
     pos = np.clip(np.where(sounding, src_t, 0.0) / FRAME_PERIOD_S, 0, ana.sp.shape[0] - 1)
     lo = np.floor(pos).astype(np.intp)
@@ -409,6 +512,10 @@ def sing(
     frac = (pos - lo)[:, None]
     sp = ana.sp[lo] * (1.0 - frac) + ana.sp[hi] * frac
     ap = ana.ap[lo] * (1.0 - frac) + ana.ap[hi] * frac
+    for m, sa, sb in held:
+        gain, ref = _held_gain(ana.sp, sa, sb, pos[m])
+        sp[m] *= gain[:, None].astype(np.float32)
+        ap[m] = np.minimum(ap[m], ana.ap[ref])
     voiced = sounding & (in_vowel | ana.voiced[np.rint(pos).astype(np.intp)])
     low = float(min(notes_hz))
     cents = [1200.0 * math.log2(f / low) for f in notes_hz]
@@ -419,16 +526,22 @@ def sing(
         vib = vibrato_cents * np.sin(2.0 * np.pi * _VIBRATO_RATE_HZ * t + phase) * _vibrato_weight(t, dst)
         f0 = f0 * np.exp2(vib / 1200.0)
     f0 = np.where(voiced, f0, 0.0)
+    # Synthesise only the frames from just before the first onset to just after the last offset.
+    f_a = max(0, int((dst[0].onset_s - 0.05) / FRAME_PERIOD_S))
+    f_b = min(n_frames, math.ceil((dst[-1].offset_s + 0.08) / FRAME_PERIOD_S) + 1)
     pw = _pyworld()
-    y = pw.synthesize(
-        np.ascontiguousarray(f0),
-        np.ascontiguousarray(sp, dtype=np.float64),
-        np.ascontiguousarray(ap, dtype=np.float64),
+    part = pw.synthesize(
+        np.ascontiguousarray(f0[f_a:f_b]),
+        np.ascontiguousarray(sp[f_a:f_b], dtype=np.float64),
+        np.ascontiguousarray(ap[f_a:f_b], dtype=np.float64),
         fs,
         FRAME_PERIOD_S * 1000,
     )
     n_fs = round(total_s * fs)
-    y = np.concatenate((y, np.zeros(max(0, n_fs - y.shape[0]))))[:n_fs]
+    y = np.zeros(n_fs)
+    at = round(f_a * FRAME_PERIOD_S * fs)
+    k = max(0, min(part.shape[0], n_fs - at))
+    y[at : at + k] = part[:k]
     y *= _gate(n_fs, fs, dst[0].onset_s, dst[-1].offset_s)
     out = soxr.resample(y, fs, sample_rate_hz) if fs != sample_rate_hz else y
     out = np.concatenate((out, np.zeros(max(0, n_samples - out.shape[0]))))[:n_samples]

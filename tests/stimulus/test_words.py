@@ -1,8 +1,9 @@
 """The words model voice (issue 13): espeak-ng phones, syllable mapping, sung notes and timing.
 
 Truth comes from the renderer's inputs (the notes and beats it was asked for) and from espeak-ng's own phone
-events; the pitch and the voiced span are measured with librosa's pYIN, which shares nothing with the
-renderer (WORLD) or the trainer's trackers (CREPE, SwiftF0).
+events. The voicing (hence the voiced span) comes from librosa's pYIN, the pitch from librosa's yin
+(continuous, where pYIN is quantised to its bins); neither shares anything with the renderer (WORLD) or
+the trainer's trackers (CREPE, SwiftF0).
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ def _phrase(pid: str) -> Phrase:
 
 
 def _pyin(stim: Stimulus) -> tuple[np.ndarray, np.ndarray]:
-    """pYIN at 16 kHz, 20 ms hop: (frame times s, f0 Hz with NaN where unvoiced)."""
+    """pYIN voicing and yin pitch at 16 kHz, 20 ms hop: (frame times s, f0 Hz, NaN where unvoiced)."""
     y = soxr.resample(stim.samples.astype(np.float64), stim.sample_rate_hz, 16000)
     lo = min(s.f0_hz for s in stim.syllables)
-    f0, voiced, _ = librosa.pyin(
-        y, fmin=lo / 1.6, fmax=lo * 2.2, sr=16000, frame_length=1024, hop_length=320, resolution=0.1
-    )
+    kw = {"sr": 16000, "frame_length": 512, "hop_length": 320}
+    _, voiced, _ = librosa.pyin(y, fmin=lo / 1.6, fmax=lo * 2.2, resolution=0.1, **kw)  # type: ignore[arg-type]
+    f0 = librosa.yin(y, fmin=lo / 1.6, fmax=lo * 2.2, **kw)  # type: ignore[arg-type]
     return np.arange(f0.shape[0]) * 0.02, np.where(voiced, f0, np.nan)
 
 

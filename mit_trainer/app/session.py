@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.stimulus import Stimulus
+from mit_trainer.app.model_cache import ModelCache, ModelRequest
 from mit_trainer.app.session_model import (
     OUTCOME_TO_VERDICT,
     SCORE_WORDS,
@@ -44,11 +45,11 @@ from mit_trainer.app.session_model import (
 )
 from mit_trainer.app.session_rules import (
     expected_spans,
+    model_voice_name,
     model_voice_params,
     parse_outcome,
     plan_session,
     points_for,
-    render_monotone,
     session_percentages,
     taps_with_asynchrony,
     utc_now,
@@ -78,6 +79,7 @@ from mit_trainer.core.engine_events import (
     ScoreSource,
     Skip,
 )
+from mit_trainer.core.engine_item import item_sequence
 from mit_trainer.core.protocol import Cue, Protocol, StepDef, Taps
 from mit_trainer.core.records import Phrase, PhraseSet
 from mit_trainer.scoring.attempt import AttemptAnalysis, analyze_attempt
@@ -102,6 +104,7 @@ __all__ = [
     "SessionView",
     "TrainingSession",
     "VoiceSettings",
+    "model_voice_name",
     "model_voice_params",
     "plan_session",
     "session_percentages",
@@ -134,6 +137,7 @@ class TrainingSession:
         tracker: str | None,
         scoring: ScoringSettings,
         clock: Any = utc_now,
+        models: ModelCache | None = None,
     ) -> None:
         self._store = store
         self.patient = patient
@@ -149,7 +153,11 @@ class TrainingSession:
         self._book = _Bookkeeping()
         self._phrases = {p.id: p for p in phrase_set.phrases}
         self._ended: SessionEnd | None = None
-        self._model_cache: tuple[tuple[Any, ...], Stimulus] | None = None
+        self._model_cache: tuple[tuple[ModelRequest, float], Stimulus] | None = None
+        #: Rendered models (shared with whoever passes one in); closed when the session ends.
+        self.models = models if models is not None else ModelCache()
+        #: How many planned items ahead :meth:`prefetch_models` renders (0: none, the default).
+        self.prefetch_items = 0
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -181,6 +189,9 @@ class TrainingSession:
                 interval_semitones=ps.interval_semitones,
                 tempo_bpm=ps.tempo_bpm,
             )
+        if ps.model_voice:  # the patient's own model voice wins over the workstation's
+            voice = replace(voice, model_voice=ps.model_voice)
+        model_voice_name(voice.model_voice, voice.low_note_hz)  # an unknown voice: SessionError now
         if not protocol.stimulus.melody:
             voice = replace(voice, interval_semitones=0.0)
         now = clock()
@@ -282,9 +293,9 @@ class TrainingSession:
         )
 
     # ------------------------------------------------------------------ the model
-    def stimulus_parameters(self) -> dict[str, Any]:
-        """The render arguments of the current step's model (for logging and replay)."""
-        step = self._need_step()
+    def stimulus_parameters(self, step: StepDef | None = None) -> dict[str, Any]:
+        """The render arguments of the current step's model, or of ``step`` (for logging and replay)."""
+        step = step if step is not None else self._need_step()
         interval = self.voice.interval_semitones
         mode = {Cue.HUM: "hum", Cue.SPRECHGESANG: "sprechgesang", Cue.SPOKEN: "sprechgesang"}.get(
             step.cue, "intone"
@@ -303,39 +314,69 @@ class TrainingSession:
             "fade": fade,
             "stress_lengthening": self.voice.stress_lengthening,
             "sample_rate_hz": self.voice.sample_rate_hz,
+            "voice": model_voice_name(self.voice.model_voice, self.voice.low_note_hz),
         }
 
+    def model_request(self, phrase: Phrase, step: StepDef) -> ModelRequest | None:
+        """What the model of ``phrase`` at ``step`` depends on; None when the step plays no model."""
+        if step.cue is Cue.NONE:
+            return None
+        p = self.stimulus_parameters(step)
+        return ModelRequest(
+            phrase=phrase,
+            voice=p["voice"],
+            low_hz=p["low_hz"],
+            interval_semitones=p["interval_semitones"],
+            tempo_bpm=p["tempo_bpm"],
+            mode=p["mode"],
+            taps=p["taps"],
+            fade=p["fade"],
+            stress_lengthening=p["stress_lengthening"],
+            sample_rate_hz=p["sample_rate_hz"],
+            monotone=p["interval_semitones"] < 1.0,
+        )
+
     def render_model(self) -> Stimulus | None:
-        """The model of the current step, or None when the cue is ``none`` (a probe question)."""
+        """The model of the current step, or None when the cue is ``none`` (a probe question).
+
+        Models come from the session's :class:`ModelCache` (rendered once per phrase, voice, notes, tempo
+        and mode; ahead of time when :attr:`prefetch_items` is set)."""
         step = self._need_step()
         phrase = self.current_phrase()
         assert phrase is not None
-        if step.cue is Cue.NONE:
+        req = self.model_request(phrase, step)
+        if req is None:
             return None
-        p = self.stimulus_parameters()
-        key = (phrase.id, step.id, tuple(sorted(p.items())), self.voice)
-        if self._model_cache is not None and self._model_cache[0] == key:
-            return self._model_cache[1]  # the same model again (played, then analysed against): render once
-        voice = model_voice_params(self.voice.model_voice)
-        if p["interval_semitones"] < 1.0:
-            stim = render_monotone(phrase, p, voice)
-        else:
-            stim = render_stimulus(
-                phrase,
-                sample_rate_hz=p["sample_rate_hz"],
-                low_hz=p["low_hz"],
-                interval_semitones=p["interval_semitones"],
-                tempo_bpm=p["tempo_bpm"],
-                mode=p["mode"],
-                taps=p["taps"],
-                fade=p["fade"],
-                stress_lengthening=p["stress_lengthening"],
-                voice=voice,
-            )
-        if self.voice.model_gain != 1.0:
-            stim = replace(stim, samples=(stim.samples * float(self.voice.model_gain)).astype(np.float32))
-        self._model_cache = (key, stim)
+        gain = float(self.voice.model_gain)
+        if self._model_cache is not None and self._model_cache[0] == (req, gain):
+            return self._model_cache[1]  # the same model again (played, then analysed against)
+        stim = self.models.get(req)
+        if gain != 1.0:
+            stim = replace(stim, samples=(stim.samples * gain).astype(np.float32))
+        self._model_cache = ((req, gain), stim)
+        self.prefetch_models()
         return stim
+
+    def prefetch_models(self) -> int:
+        """Queue the models of this item's remaining steps and of the next :attr:`prefetch_items` planned
+        items for the background renderer; returns how many were queued (0 when prefetching is off)."""
+        if self.prefetch_items <= 0 or self._ended is not None:
+            return 0
+        wanted: list[ModelRequest] = []
+        item = self._state.current_item
+        done = len(self._state.items)
+        upcoming: list[tuple[str, tuple[StepDef, ...]]] = []
+        if item is not None:
+            upcoming.append((item.phrase_id, item.sequence[item.seq_pos + 1 :]))
+        for planned in self._state.plan[done : done + self.prefetch_items]:
+            upcoming.append((planned.phrase_id, item_sequence(self._state.level, planned.kind)))
+        for phrase_id, steps in upcoming:
+            phrase = self._phrases.get(phrase_id)
+            for step in steps if phrase is not None else ():
+                req = self.model_request(phrase, step)  # type: ignore[arg-type]
+                if req is not None and req not in wanted:
+                    wanted.append(req)
+        return self.models.prefetch(wanted)
 
     def is_unison(self) -> bool:
         """True when the patient responds while the model plays (rhythm is judged against the model)."""
@@ -719,4 +760,5 @@ class TrainingSession:
         )
         summary = self._store.session_summary(self.record.id)
         self._ended = SessionEnd(summary, tot, prop)
+        self.models.close(wait=False)  # no more rendering ahead; cached models stay readable
         return self._ended

@@ -274,14 +274,14 @@ def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
         mode="intone",
         taps=False,
         fade=None,
-        voice=model_voice_params(str(getattr(settings, "model_voice", "auto"))),
+        voice=model_voice_params(str(getattr(settings, "model_voice", "auto")), low_note_hz),
     )
 
 
-def model_voice_params(choice: str) -> Any:
+def model_voice_params(choice: str, low_note_hz: float) -> Any:
     from mit_trainer.app.session import model_voice_params as _params
 
-    return _params(choice)
+    return _params(choice, low_note_hz)
 
 
 def play(audio: Any, stimulus: Any) -> None:

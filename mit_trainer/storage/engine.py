@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: The newest schema revision (the head of ``migrations/versions``; a test checks it against alembic).
 #: Opening a database already at this revision needs no alembic at all: its import alone takes ~0.3 s
 #: and, on the start-up worker, holds the interpreter lock for stretches the GUI thread would wait on.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_voice"
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

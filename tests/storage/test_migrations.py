@@ -38,7 +38,7 @@ def test_upgrade_from_empty_matches_models_and_downgrade(empty_db_url: str) -> N
     try:
         assert db.current_revision(engine) is None
         db.upgrade(engine)
-        assert db.current_revision(engine) == db.head_revision() == "0001"
+        assert db.current_revision(engine) == db.head_revision() == db.SCHEMA_HEAD
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as conn:
             diffs = compare_metadata(
@@ -77,7 +77,7 @@ def test_reopening_keeps_data(db_url: str, tmp_path: Path) -> None:
     s.add_patient("P01")
     s.close()
     s = open_store(db_url, recordings_dir=tmp_path)
-    assert [p.code for p in s.list_patients()] == ["P01"] and s.schema_revision() == "0001"
+    assert [p.code for p in s.list_patients()] == ["P01"] and s.schema_revision() == db.SCHEMA_HEAD
     s.close()
 
 
@@ -97,12 +97,12 @@ def test_clients_opening_a_new_database_together_migrate_once(pg_server: Any, tm
     ]
     results = [p.communicate(timeout=60) for p in procs]
     assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, results, strict=True)] == [
-        (0, "0001")
+        (0, db.SCHEMA_HEAD)
     ] * 2
     fresh = pg_server.create_database(migrated=False)
     with ThreadPoolExecutor(2) as pool:  # and two threads of one process
         stores = list(pool.map(lambda _: open_store(fresh, recordings_dir=tmp_path), range(2)))
-    assert [s.schema_revision() for s in stores] == ["0001"] * 2
+    assert [s.schema_revision() for s in stores] == [db.SCHEMA_HEAD] * 2
     for s in stores:
         s.close()
 
@@ -128,11 +128,11 @@ def test_only_a_database_to_migrate_loads_alembic(db_url: str, tmp_path: Path) -
 
     with open_store(db_url, recordings_dir=tmp_path) as s:  # at head
         s.add_patient("P01")
-    assert open_in_new_process() == "0001 False"
+    assert open_in_new_process() == f"{db.SCHEMA_HEAD} False"
     target = db.resolve_target(db_url)
     engine = db.create_store_engine(target)
     try:
         db.downgrade(engine, "base")
     finally:
         engine.dispose()
-    assert open_in_new_process() == "0001 True"  # an empty schema is migrated, with alembic
+    assert open_in_new_process() == f"{db.SCHEMA_HEAD} True"  # an empty schema is migrated, with alembic

@@ -261,5 +261,5 @@ def _phones_from_events(events: list[tuple[int, int, str]], n: int, sr: int) -> 
             prev = out.pop()
             out.append(Phone("", prev.start_s, stop / sr, prev.word_index))
             continue
-        out.append(Phone(symbol, start / sr, stop / sr, w if symbol else (w if w >= 0 else -1), stress))
+        out.append(Phone(symbol, start / sr, stop / sr, w, stress))
     return tuple(out), word + 1

@@ -124,7 +124,10 @@ class SungWords:
 
 
 @dataclass(frozen=True, eq=False)
-class _Analysis:
+class SpokenAnalysis:
+    """espeak-ng's speech of a text, its phrase syllables, and its WORLD analysis every
+    ``FRAME_PERIOD_S`` (voicing, spectral envelope ``sp`` and aperiodicity ``ap``, frames x bins)."""
+
     speech: Speech
     syllables: tuple[SourceSyllable, ...]
     voiced: npt.NDArray[np.bool_]
@@ -207,7 +210,7 @@ def source_syllables(speech: Speech, syllables: Sequence[str]) -> tuple[SourceSy
     return tuple(out)
 
 
-_CACHE: OrderedDict[tuple[str, str, tuple[str, ...], float], _Analysis] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str, tuple[str, ...], float], SpokenAnalysis] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 #: Sung voices by every argument of :func:`sing`: the steps of one item share a voice (taps and fade are
 #: added afterwards by the stimulus renderer), so a session sings each phrase once per mode.
@@ -224,7 +227,7 @@ def _pyworld() -> Any:
     return pyworld
 
 
-def analyse(text: str, syllables: Sequence[str], voice: WordVoice, *, language: str = "en") -> _Analysis:
+def analyse(text: str, syllables: Sequence[str], voice: WordVoice, *, language: str = "en") -> SpokenAnalysis:
     """espeak-ng speech of ``text`` analysed by WORLD, with its syllables (cached per text and voice)."""
     key = (spoken_text(text), voice.espeak_voice(language), tuple(syllables), voice.envelope_warp)
     with _CACHE_LOCK:
@@ -248,7 +251,7 @@ def analyse(text: str, syllables: Sequence[str], voice: WordVoice, *, language: 
     ap[1::2] = 0.5 * (padded[: f0.shape[0] // 2] + padded[1 : f0.shape[0] // 2 + 1])
     if voice.envelope_warp != 1.0:
         sp = _warp(sp, voice.envelope_warp)
-    result = _Analysis(speech, sylls, f0 > 0, sp.astype(np.float32), ap.astype(np.float32))
+    result = SpokenAnalysis(speech, sylls, f0 > 0, sp.astype(np.float32), ap.astype(np.float32))
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _ANALYSIS_CACHE_SIZE:

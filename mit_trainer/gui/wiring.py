@@ -262,26 +262,23 @@ def load_recording(result: Any) -> tuple[Any, int]:
 
 
 def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
-    """The intoned model of ``phrase`` with the workstation defaults (for the editor's Play)."""
-    from mit_trainer.analysis.stimulus import render_stimulus
+    """The intoned model of ``phrase`` with the workstation defaults (for the editor's Play): the
+    workstation's model voice, falling back to the formant voice if espeak-ng cannot sing the words."""
+    from mit_trainer.app.model_cache import ModelRequest, render_request
+    from mit_trainer.app.voices import resolve_voice
 
-    return render_stimulus(
-        phrase,
-        sample_rate_hz=48_000,
-        low_hz=low_note_hz,
-        interval_semitones=settings.interval_semitones,
-        tempo_bpm=settings.tempo_bpm,
-        mode="intone",
-        taps=False,
-        fade=None,
-        voice=model_voice_params(str(getattr(settings, "model_voice", "auto")), low_note_hz),
+    voice = resolve_voice(str(getattr(settings, "model_voice", "auto")), low_note_hz)
+    return render_request(
+        ModelRequest(
+            phrase,
+            voice,
+            low_note_hz,
+            float(settings.interval_semitones),
+            float(settings.tempo_bpm),
+            "intone",
+            sample_rate_hz=48_000,
+        )
     )
-
-
-def model_voice_params(choice: str, low_note_hz: float) -> Any:
-    from mit_trainer.app.session import model_voice_params as _params
-
-    return _params(choice, low_note_hz)
 
 
 def play(audio: Any, stimulus: Any) -> None:

@@ -9,6 +9,8 @@ from a source checkout (``core.phrases.shipped_phrases_dir``, ``gui.icons.icons_
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -16,6 +18,12 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 SHIPPED = {"phrases": "data/phrases", "assets": "data/assets"}
+
+
+def _lrelease() -> str | None:
+    """PySide6's lrelease (it compiles the patient screen's translations), if this environment has it."""
+    here = Path(sys.executable).parent / "pyside6-lrelease"
+    return str(here) if here.is_file() else shutil.which("pyside6-lrelease")
 
 
 class BuildWithData(build_py):  # type: ignore[misc]
@@ -26,6 +34,10 @@ class BuildWithData(build_py):  # type: ignore[misc]
             if src.is_dir():
                 dest = Path(self.build_lib) / "mit_trainer" / target
                 shutil.copytree(src, dest, dirs_exist_ok=True)
+        tool = _lrelease()
+        i18n = Path(self.build_lib) / "mit_trainer" / "data" / "assets" / "i18n"
+        for ts in sorted(i18n.glob("*.ts")) if tool else ():
+            subprocess.run([tool, "-silent", str(ts), "-qm", str(ts.with_suffix(".qm"))], check=True)
 
 
 setup(cmdclass={"build_py": BuildWithData})

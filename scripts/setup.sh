@@ -50,3 +50,7 @@ fi
 # PYTHONDONTWRITEBYTECODE is set Python would compile every module at every start: ~0.4 s in 1-18 ms
 # pieces that hold the GIL, on the start-up worker beside the window). Stale files are simply ignored.
 .venv/bin/python -m compileall -q mit_trainer >/dev/null
+# The patient's screen in other languages: Qt .ts sources compiled to .qm beside them.
+for ts in assets/i18n/*.ts; do
+  .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
+done

@@ -9,15 +9,22 @@ fields of :class:`AudioClip`.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import struct
+import re
+import stat
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 import soundfile
 import soxr
+
+from mit_trainer.analysis.audio_headers import container_problem as _container_problem
 
 #: Recordings shorter than this cannot hold one syllable and are refused.
 MIN_DURATION_S = 0.05
@@ -25,6 +32,21 @@ MIN_DURATION_S = 0.05
 CLIP_LEVEL = 0.999
 #: Clipped-sample fraction above which :attr:`AudioClip.warnings` reports clipping.
 CLIP_WARN_FRACTION = 0.001
+#: Longest recording analysed, seconds: an attempt is one phrase (Level III at 20 BPM is under a minute), and
+#: the analysis needs a few megabytes per second of audio, so this keeps any single input well under 1 GiB.
+MAX_DURATION_S = 120.0
+#: Most channels accepted in a file (the signal is mixed to mono).
+MAX_CHANNELS = 32
+#: Sample rates accepted in a file, Hz.
+FILE_RATE_RANGE_HZ = (4000, 384_000)
+#: A DC offset larger than this (full scale) is reported in :attr:`AudioClip.warnings` (it is always removed).
+DC_WARN_LEVEL = 0.01
+_BLOCK_FRAMES = 1 << 16
+#: Container formats whose samples are stored uncompressed (FLAC, Ogg and MP3 name a depth but compress).
+_UNCOMPRESSED = frozenset({"WAV", "WAVEX", "W64", "RF64", "AIFF", "AU", "NIST", "IRCAM"})
+#: Bytes per sample of uncompressed subtypes (for checking a header's length against the file size).
+_PCM_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8,
+              "ULAW": 1, "ALAW": 1}  # fmt: skip
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -37,8 +59,9 @@ class AudioInputError(ValueError):
 class AudioClip:
     """A loaded recording, mixed to mono.
 
-    ``samples`` is float32 in [-1, 1]; ``clipped_fraction`` is the fraction of samples (any channel) at full
-    scale; ``peak_rescaled`` is True when float data beyond full scale was scaled down to fit.
+    ``samples`` is float32 in [-1, 1] with its mean (``dc_offset``) removed; ``clipped_fraction`` is the
+    fraction of samples (any channel) at full scale; ``peak_rescaled`` is True when float data beyond full
+    scale was scaled down to fit.
     """
 
     samples: Float32Array
@@ -48,6 +71,7 @@ class AudioClip:
     duration_s: float
     clipped_fraction: float
     peak_rescaled: bool = False
+    dc_offset: float = 0.0
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -57,82 +81,162 @@ class AudioClip:
             out.append(f"clipped: {100 * self.clipped_fraction:.2f}% of samples at full scale")
         if self.peak_rescaled:
             out.append("float samples exceeded full scale and were scaled down")
+        if abs(self.dc_offset) > DC_WARN_LEVEL:
+            out.append(f"a DC offset of {self.dc_offset:+.3f} full scale was removed")
         return tuple(out)
 
 
-def _riff_truncation(path: Path) -> str | None:
-    """For RIFF/WAVE files, describe a data chunk shorter than its header declares (libsndfile reads
-    such files silently); None when the file is complete or not a WAV file."""
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(12)
-        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            return None
-        pos = 12
-        while pos + 8 <= size:
-            fh.seek(pos)
-            chunk_id, chunk_size = struct.unpack("<4sI", fh.read(8))
-            if chunk_id == b"data":
-                available = size - (pos + 8)
-                if chunk_size != 0xFFFFFFFF and chunk_size > available:
-                    return f"header declares {chunk_size} data bytes, file holds {available}"
-                return None
-            pos += 8 + chunk_size + (chunk_size & 1)
-    return None
-
-
-def load_audio(path: str | os.PathLike[str]) -> AudioClip:
+def load_audio(path: str | os.PathLike[str], *, max_duration_s: float = MAX_DURATION_S) -> AudioClip:
     """Read an audio file (any rate, channels and sample format libsndfile supports) as mono float32.
 
-    Raises :class:`AudioInputError` for a missing file, a file that is not audio, a truncated or corrupt
-    file, no samples, less than 50 ms, or NaN/infinite samples.
+    Only regular files are opened (never a FIFO or device). The header is checked before any sample is
+    read: rate, channels, declared length (at most ``max_duration_s``) and, for uncompressed data, the
+    declared size against the file's; WAV headers must name a real bit depth and Ogg streams must end with
+    their end-of-stream page. Samples are read in blocks and mixed down as they arrive, so memory stays
+    within about 4 bytes per frame of the allowed duration whatever the header claims. A constant (DC)
+    offset is removed (:attr:`AudioClip.dc_offset` keeps its size).
+
+    Raises :class:`AudioInputError` (one line) for a missing, unreadable, non-regular, truncated, corrupt or
+    too long file, no samples, less than 50 ms, or NaN/infinite samples.
     """
     p = Path(path)
-    if not p.exists():
-        raise AudioInputError(f"audio file not found: {p}")
-    if p.is_dir():
-        raise AudioInputError(f"expected an audio file, got a folder: {p}")
-    try:
-        info = soundfile.info(str(p))
-    except (soundfile.LibsndfileError, RuntimeError) as exc:
-        raise AudioInputError(f"not a readable audio file: {p} ({_short(exc)})") from None
-    truncated = _riff_truncation(p)
-    if truncated:
-        raise AudioInputError(f"truncated audio file: {p} ({truncated})")
-    try:
-        data, rate = soundfile.read(str(p), dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError) as exc:
-        raise AudioInputError(f"corrupt audio file: {p} ({_short(exc)})") from None
-    if info.frames > 0 and data.shape[0] < info.frames:
-        raise AudioInputError(f"truncated audio file: {p} (read {data.shape[0]} of {info.frames} frames)")
-    if data.shape[0] == 0:
+    fh = _open_regular(p)
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        problem = _container_problem(fh, size)
+        if problem:
+            raise AudioInputError(f"{problem[0]} audio file: {p} ({problem[1]})")
+        fh.seek(0)
+        with _quiet_stderr(_looks_like_mp3(fh)):
+            mono, frames_read, channels, rate, subtype, clipped = _read_mono(fh, p, size, max_duration_s)
+    if frames_read == 0:
         raise AudioInputError(f"audio file contains no samples: {p}")
-    duration_s = data.shape[0] / float(rate)
+    duration_s = frames_read / float(rate)
     if duration_s < MIN_DURATION_S:
         raise AudioInputError(
             f"audio too short: {1000 * duration_s:.0f} ms (minimum {1000 * MIN_DURATION_S:.0f} ms): {p}"
         )
-    if not np.isfinite(data).all():
-        raise AudioInputError(f"audio file contains NaN or infinite samples: {p}")
-    clipped = float(np.mean(np.abs(data) >= CLIP_LEVEL))
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    dc = float(np.mean(mono, dtype=np.float64))
+    mono -= np.float32(dc)
     peak = float(np.max(np.abs(mono)))
     rescaled = peak > 1.0
     if rescaled:
-        mono = mono / np.float32(peak)
+        mono /= np.float32(peak)
     return AudioClip(
         samples=np.ascontiguousarray(mono, dtype=np.float32),
         sample_rate_hz=int(rate),
-        channels_in_file=int(data.shape[1]),
-        subtype=str(info.subtype),
+        channels_in_file=int(channels),
+        subtype=subtype,
         duration_s=duration_s,
         clipped_fraction=clipped,
         peak_rescaled=rescaled,
+        dc_offset=dc,
     )
 
 
+def _open_regular(p: Path) -> BinaryIO:
+    """The file opened for reading, after checking (on the open descriptor too) that it is a regular file;
+    opened non-blocking so that a FIFO can never hang the open."""
+    try:
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
+            raise AudioInputError(f"expected an audio file, got a folder: {p}")
+        if not stat.S_ISREG(st.st_mode):
+            raise AudioInputError(f"not a regular file (a pipe, device or socket): {p}")
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise AudioInputError(f"audio file not found: {p}") from None
+    except PermissionError:
+        raise AudioInputError(f"permission denied: cannot read {p}") from None
+    except OSError as exc:
+        raise AudioInputError(f"cannot read audio file: {p} ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise AudioInputError(f"not a regular file (a pipe, device or socket): {p}")
+    return os.fdopen(fd, "rb")
+
+
+def _read_mono(
+    fh: BinaryIO, p: Path, size: int, max_duration_s: float
+) -> tuple[Float32Array, int, int, int, str, float]:
+    """(mono samples, frames read, channels, rate, subtype, clipped fraction), read block by block."""
+    try:
+        sf = soundfile.SoundFile(fh)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioInputError(f"not a readable audio file: {p} ({_short(exc)})") from None
+    with sf:
+        rate, channels, declared = int(sf.samplerate), int(sf.channels), int(sf.frames)
+        subtype = str(sf.subtype)
+        lo, hi = FILE_RATE_RANGE_HZ
+        if not lo <= rate <= hi:
+            raise AudioInputError(f"unusable sample rate {rate} Hz (expected {lo}-{hi} Hz): {p}")
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise AudioInputError(f"unusable channel count {channels} (expected 1-{MAX_CHANNELS}): {p}")
+        max_frames = int(max_duration_s * rate)
+        if declared > max_frames:
+            raise AudioInputError(
+                f"audio too long: the header declares {declared / rate:.0f} s; the limit is "
+                f"{max_duration_s:.0f} s (cut the recording into attempts): {p}"
+            )
+        width = _PCM_BYTES.get(subtype) if str(sf.format) in _UNCOMPRESSED else None
+        if width is not None and declared * channels * width > size:
+            raise AudioInputError(
+                f"truncated audio file: {p} (header declares {declared * channels * width} bytes of "
+                f"samples, the file holds {size})"
+            )
+        blocks: list[Float32Array] = []
+        frames = clipped = 0
+        try:
+            while True:
+                block = sf.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    break
+                frames += block.shape[0]
+                if frames > max_frames:
+                    raise AudioInputError(
+                        f"audio too long: more than {max_duration_s:.0f} s (the limit; cut the recording "
+                        f"into attempts): {p}"
+                    )
+                if not np.isfinite(block).all():
+                    raise AudioInputError(f"audio file contains NaN or infinite samples: {p}")
+                clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
+                blocks.append(block.mean(axis=1, dtype=np.float32) if channels > 1 else block[:, 0].copy())
+        except (soundfile.LibsndfileError, RuntimeError) as exc:
+            raise AudioInputError(f"corrupt audio file: {p} ({_short(exc)})") from None
+    if declared > 0 and frames < declared:
+        raise AudioInputError(f"truncated audio file: {p} (read {frames} of {declared} frames)")
+    mono = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+    return mono, frames, channels, rate, subtype, clipped / max(1, frames * channels)
+
+
+@contextlib.contextmanager
+def _quiet_stderr(active: bool) -> Iterator[None]:
+    """Silence file descriptor 2 while ``active`` (libmpg123 prints warnings there, not to Python)."""
+    if not active:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _looks_like_mp3(fh: BinaryIO) -> bool:
+    head = fh.read(3)
+    fh.seek(0)
+    return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
 def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:160]
+    text = " ".join(str(exc).split())
+    text = re.sub(r"^Error opening .*?: ", "", text)
+    return text[:160]
 
 
 def to_mono_float(samples: npt.ArrayLike) -> Float32Array:

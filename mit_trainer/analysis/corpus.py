@@ -61,10 +61,6 @@ class CorpusItem:
     sung_frames: np.ndarray  # bool per frame: voiced nucleus of a sung syllable (edges excluded)
 
     @property
-    def expected_verdict(self) -> str:
-        return EXPECTED_VERDICT[self.kind]
-
-    @property
     def duration_s(self) -> float:
         return self.samples.size / self.sample_rate_hz
 

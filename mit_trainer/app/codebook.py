@@ -60,7 +60,11 @@ def _col(name: str, kind: str, description: str, units: str | None = None, **kw:
     return Column(name, kind, description, units, **kw)
 
 
-_PID = _col("participant_id", "string", "Pseudonymous participant label, sub-<patient code>")
+_PID = _col(
+    "participant_id",
+    "string",
+    "Participant label: sub-<research id> (random, stable per export key; the key stays in the clinic)",
+)
 _SID = _col("session_id", "string", "Session label ses-<NN>, numbered per participant in order of start")
 _AID = _col("attempt_id", "string", "Attempt label <participant>_<session>_att-<NNN>, unique in the dataset")
 _DAY = "Whole days since the participant's first session (UTC calendar days; negative before it)"
@@ -277,7 +281,58 @@ ASSESSMENTS = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (PARTICIPANTS, SESSIONS, ATTEMPTS, SYLLABLES, TAPS, ASSESSMENTS)
+RECORDED_MODELS = TableSpec(
+    "recorded_models",
+    "One row per therapist's recorded model of a phrase (the model a session can play instead of the "
+    "synthesized one). Not patient data: exported whoever is selected; the WAV only with audio.",
+    (
+        _col("model_id", "string", "Recorded model label mod-<N>, unique in the dataset"),
+        _col("therapist_id", "string", "Pseudonymous label of the therapist who sang it (thr-<N>)"),
+        _col("phrase_set_name", "string", "Name of the phrase set"),
+        _col("phrase_id", "string", "Phrase identifier in the phrase set"),
+        _col("created_at", "string", "Time it was kept (ISO 8601, UTC)", identifying=True),
+        _col("tempo_bpm", "number", "Tempo it was sung at (after a count-in)", "beats per minute"),
+        _col("low_hz", "number", "Median f0 of the L syllables sung on the low note", "Hz"),
+        _col("interval_semitones", "number", "Interval asked for between low and high note", "semitones"),
+        _col(
+            "mode",
+            "string",
+            "Analysis mode it was judged in",
+            levels={"sung": "intoned", "sprechgesang": "speech-song", "spoken": "speech"},
+        ),
+        _col("duration_s", "number", "Duration of the kept recording", "s"),
+        _col("sample_rate_hz", "integer", "Sample rate of the recording", "Hz"),
+        _col("syllables_targeted", "integer", "Syllables in the phrase"),
+        _col("syllables_detected", "integer", "Phrase syllables found in the recording"),
+        _col("syllables_matching", "integer", "Syllables sung on their target note (H/L)"),
+        _col("score_contour", "number", "Automatic melodic contour score", "0-1"),
+        _col("score_rhythm", "number", "Automatic rhythm score", "0-1"),
+        _col("score_overall", "number", "Automatic overall score", "0-1"),
+        _col("verdict", "string", "Automatic verdict of the scoring pipeline", levels=_OUTCOME),
+        _col("accepted", "boolean", "true when kept because the verdict was pass"),
+        _col("insisted", "boolean", "true when the therapist kept it although the verdict was not pass"),
+        _col(
+            "insisted_reason",
+            "string",
+            "Therapist's free-text reason for keeping it anyway",
+            identifying=True,
+        ),
+        _col("audio_file", "string", "Recording path relative to the dataset root (n/a when not exported)"),
+        _col("audio_sha256", "string", "SHA-256 of the recording as stored by the trainer"),
+        _col("audio_file_sha256", "string", "SHA-256 of audio_file in this export (metadata chunks removed)"),
+        _col("analysis_version", "string", "Version of the analysis"),
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    PARTICIPANTS,
+    SESSIONS,
+    ATTEMPTS,
+    SYLLABLES,
+    TAPS,
+    ASSESSMENTS,
+    RECORDED_MODELS,
+)
 
 
 def data_dictionary(spec: TableSpec, *, deidentify: bool) -> dict[str, Any]:
@@ -299,10 +354,13 @@ RULES = """\
   excluded in the export summary and nothing of theirs is written.
 - Recordings (WAV, JSON sidecar, TextGrid, f0 CSV) are written only when the export asks for audio
   **and** the patient's **share-audio consent** flag is set.
-- De-identified exports (the default) use pseudonymous labels only (`sub-<code>`, `thr-<N>`), give
+- De-identified exports (the default) use research ids only (`sub-<research id>`, `thr-<N>`), give
   **days since the participant's first session** instead of dates and times, and leave out names,
   dates of birth and every free-text field (session notes, therapist reasons, assessment notes).
   Identifying columns appear only in an export made with de-identification switched off.
+- A research id is random, made the first time a patient is exported under an export key and the
+  same in every later export under that key; the key from the clinic's patient code to the research
+  id stays in the clinic's database. No patient code appears anywhere in a de-identified export.
 - Exported WAV files keep only their format and sample chunks (metadata chunks can hold the time of
   recording); the samples are unchanged.
 - Phrase and syllable texts are stimulus material from the phrase sets; review personal phrase sets
@@ -334,12 +392,15 @@ def render_codebook(
     ]
     if with_audio:
         lines += [
-            "- `audio/sub-<code>/ses-<NN>/<attempt_id>.wav`: the recording; `.json`: sidecar with the "
+            "- `audio/sub-<label>/ses-<NN>/<attempt_id>.wav`: the recording; `.json`: sidecar with the "
             "attempt's parameters and scores; `.TextGrid`: Praat tiers `target_syllables` (target "
             "text at the expected spans when the analysis gives `target_onset_s`/`target_offset_s`, else at "
             "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "
             "`taps` (point tier, labelled with the nearest syllable index) and `HL_targets`; "
-            "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced), `confidence` on a 10 ms hop.",
+            "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced, or when the played model explains the "
+            "frame: docs/echo.md), `confidence` on a 10 ms hop.",
+            "- `audio/models/mod-<N>.wav`: a therapist's recorded model; `.json`: its analysis "
+            "(DESIGN.md §3 shape) and parameters.",
         ]
     for spec in TABLES:
         lines += ["", f"## {spec.name}.tsv ({row_counts.get(spec.name, 0)} rows)", "", spec.description, ""]

@@ -24,7 +24,8 @@ from mit_trainer.app.simulated_patient import PatientProfile, ResponseTruth, Sim
 from mit_trainer.core.advancement import ProposalKind
 from mit_trainer.core.engine_events import Outcome
 from mit_trainer.core.phrases import load_phrase_sets, shipped_phrases_dir
-from mit_trainer.core.protocol import AnalysisMode, Cue, Protocol, load_protocol
+from mit_trainer.core.protocol import AnalysisMode, Cue, Protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.core.records import Phrase, PhraseSet
 from mit_trainer.storage import Consents, PatientSettings, Store, UnknownPatient
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,13 @@ import pyarrow.parquet as pq
 
 from mit_trainer.app import codebook
 from mit_trainer.app.export_audio import write_attempt_audio
+from mit_trainer.app.export_models import export_recorded_models
 from mit_trainer.app.export_rows import ParticipantRows, participant_rows
-from mit_trainer.storage import Patient, Store, UnknownPatient
+from mit_trainer.storage import Patient, Store, StoreError, UnknownPatient
+
+#: The export key used when none is given: research ids are stable per key (see :func:`export_dataset`).
+DEFAULT_EXPORT_KEY = "research"
+_LABEL_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 FORMATS = ("tsv", "parquet")
 _ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
@@ -42,6 +48,7 @@ class ExportReport:
     excluded: tuple[tuple[str, str], ...]  # (patient code, reason)
     audio_attempts: int
     warnings: tuple[str, ...] = field(default=())
+    audio_models: int = 0  # recorded models whose WAV was exported
 
 
 def export_dataset(
@@ -54,8 +61,17 @@ def export_dataset(
     formats: Sequence[str] = FORMATS,
     deidentify: bool = True,
     overwrite: bool = False,
+    export_key: str = DEFAULT_EXPORT_KEY,
 ) -> ExportReport:
     """Write the export of ``patients`` (codes; all by default) to ``out_dir``.
+
+    A de-identified export labels each participant ``sub-<research id>``: a random id made the first
+    time the patient is exported under ``export_key`` and the same in every later export under that
+    key (a new key, say per study, gives new ids). The key from patient code to research id stays in
+    the clinic's database (:meth:`Store.research_key`); no patient code is written anywhere in the
+    export. An identified export (``deidentify=False``, for the clinic) uses ``sub-<code>``.
+    Paths read from the database are checked to stay inside the recordings folder, and every file is
+    written inside ``out_dir``; a value that fails is reported in ``warnings`` and skipped.
 
     ``since`` keeps sessions and assessments from that UTC date on. ``out_dir`` must be empty or
     absent; with ``overwrite`` a previous export there (it has ``dataset_description.json``) is
@@ -77,12 +93,22 @@ def export_dataset(
         if not patient.consents.research:
             excluded.append((patient.code, "no research consent"))
             continue
-        rows = participant_rows(store, patient, since=since, with_audio=with_audio, deidentify=deidentify)
-        included.append(f"sub-{patient.code}")
+        try:
+            pid = _participant_label(store, patient, deidentify=deidentify, export_key=export_key)
+        except (StoreError, ValueError) as exc:
+            excluded.append((patient.code, str(exc)))
+            continue
+        rows = participant_rows(
+            store, patient, participant_id=pid, since=since, with_audio=with_audio, deidentify=deidentify
+        )
+        included.append(pid)
         for name, table_rows in rows.tables.items():
             tables[name].extend(table_rows)
         if rows.audio_jobs:
             audio_attempts += _write_audio(store, out_dir, rows, files, warnings, deidentify)
+    tables["recorded_models"], recorded_audio = export_recorded_models(
+        store, out_dir, with_audio=with_audio, files=files, warnings=warnings
+    )
     written = [
         p
         for spec in codebook.TABLES
@@ -108,7 +134,15 @@ def export_dataset(
         excluded=tuple(excluded),
         audio_attempts=audio_attempts,
         warnings=tuple(warnings),
+        audio_models=recorded_audio,
     )
+
+
+def _participant_label(store: Store, patient: Patient, *, deidentify: bool, export_key: str) -> str:
+    label = store.research_id(patient.id, export_key) if deidentify else patient.code
+    if not _LABEL_RE.fullmatch(label):  # a code written into the database by hand: never a path
+        raise ValueError(f"participant label {label!r} is not letters and digits; not exported")
+    return f"sub-{label}"
 
 
 def _prepare(out_dir: Path, *, overwrite: bool) -> None:
@@ -152,7 +186,13 @@ def _write_audio(
     for job in rows.audio_jobs:
         attempt = job.attempt
         assert attempt.audio_path is not None
-        source = store.resolve_audio(attempt.audio_path)
+        try:
+            source = store.resolve_audio(attempt.audio_path)
+            dest = _inside(out_dir, job.base)
+        except (StoreError, ValueError) as exc:
+            warnings.append(f"{job.attempt_label}: {exc}; not exported")
+            job.row["audio_file"] = None
+            continue
         if not source.is_file():
             warnings.append(f"{job.attempt_label}: recording missing ({attempt.audio_path})")
             job.row["audio_file"] = None
@@ -162,13 +202,20 @@ def _write_audio(
                 f"{job.attempt_label}: recording does not match its stored checksum; not exported"
             )
             continue
-        written = write_attempt_audio(
-            attempt, source, out_dir / job.base, sidecar=job.sidecar, audio_only=deidentify
-        )
+        written = write_attempt_audio(attempt, source, dest, sidecar=job.sidecar, audio_only=deidentify)
         job.row["audio_file_sha256"] = _sha256(written[0])
         files.extend(written)
         n += 1
     return n
+
+
+def _inside(out_dir: Path, relative: Any) -> Path:
+    """``out_dir / relative``, refused (ValueError) unless it resolves to a place inside ``out_dir``."""
+    path = out_dir / str(relative)
+    root = out_dir.resolve()
+    if ".." in Path(str(relative)).parts or root not in path.resolve().parents:
+        raise ValueError(f"export path {relative} would leave {out_dir}")
+    return path
 
 
 def _sha256(path: Path) -> str:

@@ -52,10 +52,22 @@ def voicing_continuity(attempt: Attempt) -> float | None:
     return sum(1 for f in frames if f is not None) / len(frames)
 
 
+#: Audio suffixes an export may write (anything else read from the database becomes ``.wav``).
+AUDIO_SUFFIXES = (".wav", ".flac")
+
+
 def participant_rows(
-    store: Store, patient: Patient, *, since: date | None, with_audio: bool, deidentify: bool
+    store: Store,
+    patient: Patient,
+    *,
+    participant_id: str,
+    since: date | None,
+    with_audio: bool,
+    deidentify: bool,
 ) -> ParticipantRows:
-    pid = f"sub-{patient.code}"
+    """Rows of every table for ``patient``, labelled ``participant_id`` (``sub-<research id>`` in a
+    de-identified export: the patient code appears nowhere)."""
+    pid = participant_id
     all_sessions = store.list_sessions(patient.id)
     assessments = store.list_assessments(patient.id)
     ref_times = [s.started_at for s in all_sessions] or [a.assessed_at for a in assessments]
@@ -151,7 +163,8 @@ def _attempt_rows(
     audio_file = None
     if audio_ok and a.audio_path:
         base = PurePosixPath("audio", pid, ses, label)
-        audio_file = f"{base}{PurePosixPath(a.audio_path).suffix or '.wav'}"
+        suffix = PurePosixPath(a.audio_path).suffix.lower()
+        audio_file = f"{base}{suffix if suffix in AUDIO_SUFFIXES else '.wav'}"
     row = keys | {
         "attempt_number": n,
         "item_index": a.item_index,

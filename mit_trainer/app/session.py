@@ -33,6 +33,8 @@ import soundfile as sf
 
 from mit_trainer.analysis.stimulus import Stimulus
 from mit_trainer.app.model_cache import ModelCache, ModelRequest
+from mit_trainer.app.recorded_model import RecordedModelError
+from mit_trainer.app.recorded_playback import RecordedModelPlayer
 from mit_trainer.app.session_model import (
     OUTCOME_TO_VERDICT,
     SCORE_WORDS,
@@ -43,6 +45,7 @@ from mit_trainer.app.session_model import (
     SessionView,
     VoiceSettings,
 )
+from mit_trainer.app.session_plan import PlanRow, plan_rows, planned_items
 from mit_trainer.app.session_rules import (
     expected_spans,
     model_voice_name,
@@ -55,7 +58,7 @@ from mit_trainer.app.session_rules import (
     utc_now,
 )
 from mit_trainer.core.advancement import ProposalKind
-from mit_trainer.core.engine import SessionState, Transition, advance, start_session
+from mit_trainer.core.engine import Replan, SessionState, Transition, advance, replan, start_session
 from mit_trainer.core.engine_events import (
     AcceptProposal,
     AttemptRecorded,
@@ -82,6 +85,7 @@ from mit_trainer.core.engine_events import (
 from mit_trainer.core.engine_item import item_sequence
 from mit_trainer.core.protocol import Cue, Protocol, StepDef, Taps
 from mit_trainer.core.records import Phrase, PhraseSet
+from mit_trainer.core.selection import SessionPlan
 from mit_trainer.scoring.attempt import AttemptAnalysis, analyze_attempt
 from mit_trainer.scoring.settings import ScoringSettings
 from mit_trainer.storage import (
@@ -153,11 +157,13 @@ class TrainingSession:
         self._book = _Bookkeeping()
         self._phrases = {p.id: p for p in phrase_set.phrases}
         self._ended: SessionEnd | None = None
-        self._model_cache: tuple[tuple[ModelRequest, float], Stimulus] | None = None
+        self._model_cache: tuple[tuple[Any, ...], Stimulus] | None = None
         #: Rendered models (shared with whoever passes one in); closed when the session ends.
         self.models = models if models is not None else ModelCache()
         #: How many planned items ahead :meth:`prefetch_models` renders (0: none, the default).
         self.prefetch_items = 0
+        self._recorded = RecordedModelPlayer(store)
+        self._recorded_model_id: int | None = None  # the recorded model the current model plays
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -178,8 +184,11 @@ class TrainingSession:
         tracker: str | None = None,
         scoring: ScoringSettings | None = None,
         clock: Any = utc_now,
+        plan_items: Sequence[str] | None = None,
     ) -> TrainingSession:
-        """Plan and open a session for the patient (level and voice default to their settings)."""
+        """Plan and open a session for the patient (level and voice default to their settings).
+
+        ``plan_items``: the therapist's own list of phrase ids for today (else the planner proposes)."""
         patient = store.get_patient_by_code(patient_code)
         ps = store.get_patient_settings(patient.id)
         level = level or ps.level
@@ -199,17 +208,25 @@ class TrainingSession:
             seed = int.from_bytes(
                 hashlib.sha256(f"{patient.code}|{now.isoformat()}".encode()).digest()[:4], "big"
             )
-        plan = plan_session(
-            store,
-            patient,
-            protocol,
-            phrase_set,
-            level=level,
-            now=now,
-            seed=seed,
-            items_per_session=items_per_session,
-            probe_items=probe_items,
-        )
+        if plan_items is not None:
+            try:
+                chosen = tuple(planned_items(phrase_set, plan_items, level=level))
+            except ValueError as exc:
+                raise SessionError(str(exc)) from None
+            plan = SessionPlan(chosen, dropped=(), blocked=(), shortfall_trained=0, shortfall_untrained=0,
+                               seed=seed)  # fmt: skip
+        else:
+            plan = plan_session(
+                store,
+                patient,
+                protocol,
+                phrase_set,
+                level=level,
+                now=now,
+                seed=seed,
+                items_per_session=items_per_session,
+                probe_items=probe_items,
+            )
         if not plan.items:
             raise SessionError(
                 f"no phrase of level {level} can be practised now in {phrase_set.name!r} "
@@ -290,7 +307,20 @@ class TrainingSession:
             patient_code=self.patient.code,
             protocol_id=self.protocol.id,
             level=self._state.level.level,
+            plan=tuple(self.plan_rows()),
         )
+
+    def plan_rows(self) -> list[PlanRow]:
+        """Today's plan: the items done, the one running, and those to come."""
+        running = self._state.current_item is not None
+        return plan_rows(self.phrase_set, self._state.plan, len(self._state.items), running)
+
+    def replan(self, phrase_ids: Sequence[str]) -> SessionView:
+        """The therapist's new list of the items still to come (order, phrases, how many); logged."""
+        items = planned_items(self.phrase_set, phrase_ids)
+        self._state = replan(self._state, Replan(tuple(items)))
+        self._store.log_event("session_replanned", Replan(tuple(items)).to_dict(), session_id=self.record.id)
+        return self.view()
 
     # ------------------------------------------------------------------ the model
     def stimulus_parameters(self, step: StepDef | None = None) -> dict[str, Any]:
@@ -348,12 +378,18 @@ class TrainingSession:
         if req is None:
             return None
         gain = float(self.voice.model_gain)
-        if self._model_cache is not None and self._model_cache[0] == (req, gain):
+        key = (req, gain, self.voice.model_source)
+        if self._model_cache is not None and self._model_cache[0] == key:
             return self._model_cache[1]  # the same model again (played, then analysed against)
+        recorded = self._recorded_stimulus(phrase, step, self.stimulus_parameters(step))
+        self._recorded_model_id = None if recorded is None else recorded[0]
+        if recorded is not None:
+            self._model_cache = (key, recorded[1])
+            return recorded[1]
         stim = self.models.get(req)
         if gain != 1.0:
             stim = replace(stim, samples=(stim.samples * gain).astype(np.float32))
-        self._model_cache = ((req, gain), stim)
+        self._model_cache = (key, stim)
         self.prefetch_models()
         return stim
 
@@ -377,6 +413,32 @@ class TrainingSession:
                 if req is not None and req not in wanted:
                     wanted.append(req)
         return self.models.prefetch(wanted)
+
+    def forget_rendered_model(self) -> None:
+        """Render the model afresh next time (a recorded model was kept or deleted since)."""
+        self._model_cache = None
+
+    def _recorded_stimulus(
+        self, phrase: Phrase, step: StepDef, p: dict[str, Any]
+    ) -> tuple[int, Stimulus] | None:
+        """The therapist's recorded model for this cue when the setting asks for it and one fits."""
+        if self.voice.model_source != "recorded" or step.cue is Cue.SPOKEN or p["interval_semitones"] < 1.0:
+            return None
+        try:
+            return self._recorded.stimulus(
+                phrase,
+                phrase_set=self.phrase_set.name,
+                therapist_id=self.therapist_id,
+                mode=p["mode"],
+                tempo_bpm=p["tempo_bpm"],
+                sample_rate_hz=p["sample_rate_hz"],
+                taps=p["taps"],
+                fade=p["fade"],
+                gain=self.voice.model_gain,
+            )
+        except RecordedModelError as exc:  # a missing or altered file: fall back, and say so in the log
+            self._store.log_event("recorded_model_unusable", {"reason": str(exc)}, session_id=self.record.id)
+            return None
 
     def is_unison(self) -> bool:
         """True when the patient responds while the model plays (rhythm is judged against the model)."""
@@ -476,6 +538,10 @@ class TrainingSession:
             prompt_end_s=prompt_end,
             interval_semitones=self.voice.interval_semitones or None,
             audio_name=audio_path.name if audio_path is not None else None,
+            # the model in the microphone: cancelled, never credited (None offset: searched)
+            played=None if stimulus is None else stimulus.samples,
+            played_rate_hz=None if stimulus is None else stimulus.sample_rate_hz,
+            played_offset_s=model_offset_s,
         )
         suggested = VERDICT_TO_OUTCOME[analysis.verdict]
         attempt_no = item.next_attempt_no
@@ -695,6 +761,10 @@ class TrainingSession:
         params = self.stimulus_parameters()
         fade = params["fade"]
         stim_voiced = phrase.duration_s(self.voice.tempo_bpm)
+        voiced_from = 0.3  # the synthesized model's lead-in
+        if self._recorded_model_id is not None and self._model_cache is not None:  # a recorded model's span
+            sylls = self._model_cache[1].syllables
+            voiced_from, stim_voiced = sylls[0].onset_s, sylls[-1].offset_s - sylls[0].onset_s
         fields: dict[str, Any] = {
             "item_index": item_index,
             "phrase_id": phrase.id,
@@ -705,8 +775,8 @@ class TrainingSession:
             "trained": item.kind is ItemKind.TRAINED,
             "backup": item.backup_role is not BackupRole.NONE,
             "cue": step.cue.value,
-            "fade_start_s": None if fade is None else round(0.3 + fade[0] * stim_voiced, 4),
-            "fade_end_s": None if fade is None else round(0.3 + fade[1] * stim_voiced, 4),
+            "fade_start_s": None if fade is None else round(voiced_from + fade[0] * stim_voiced, 4),
+            "fade_end_s": None if fade is None else round(voiced_from + fade[1] * stim_voiced, 4),
             "tempo_bpm": self.voice.tempo_bpm,
             "interval_semitones": self.voice.interval_semitones,
             "low_note_hz": self.voice.low_note_hz,
@@ -726,6 +796,7 @@ class TrainingSession:
             js["version"] = analysis.analysis_version
             js["protocol"] = {"id": self.protocol.id, "version": self.protocol.version}
             js["stimulus"] = {k: v for k, v in params.items() if k != "fade"} | {"fade": fade}
+            js["stimulus"]["recorded_model_id"] = self._recorded_model_id
             for syl, span in zip(js["syllables"], expected_spans or (), strict=False):
                 syl["target_onset_s"], syl["target_offset_s"] = round(span[0], 4), round(span[1], 4)
             ai: AttemptInput = attempt_from_analysis(js, **fields)

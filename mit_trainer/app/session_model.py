@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mit_trainer.app.session_plan import PlanRow
+from mit_trainer.core import defaults
 from mit_trainer.core.advancement import Proposal
 from mit_trainer.core.engine import PanelInfo, SessionTotals
 from mit_trainer.core.engine_events import Outcome
@@ -37,13 +39,16 @@ class SessionError(ValueError):
 class VoiceSettings:
     """The patient's stimulus parameters (PROTOCOL.md §3); per patient, confirmed by the therapist."""
 
-    low_note_hz: float = 130.81  # C3 until calibrated
+    low_note_hz: float = defaults.LOW_NOTE_HZ  # until calibrated
     interval_semitones: float = 3.0
     tempo_bpm: float = 60.0
-    sample_rate_hz: int = 44100
+    sample_rate_hz: int = defaults.MODEL_SAMPLE_RATE_HZ
     stress_lengthening: float = 1.0
     model_gain: float = 1.0  # the model's playback volume, 0..1
     model_voice: str = "auto"  # "auto" (male below 160 Hz, else female), "male" or "female"
+    #: "synthesized", or "recorded": the therapist's recorded model of the phrase when one fits the cue
+    #: (see :mod:`mit_trainer.app.recorded_model`), else the synthesized one.
+    model_source: str = "synthesized"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class SessionView:
     patient_code: str
     protocol_id: str
     level: int
+    plan: tuple[PlanRow, ...] = ()  # today's items: done, current, upcoming
 
 
 @dataclass(frozen=True)

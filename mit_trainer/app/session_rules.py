@@ -159,3 +159,24 @@ def expected_spans(
     anchor = produced[0]
     shift = float(anchor.onset_s) - rel[anchor.index][0]  # type: ignore[arg-type]
     return [(a + shift, b + shift) for a, b in rel]
+
+
+def propose_plan(
+    store: Store,
+    *,
+    patient_code: str,
+    protocol: Protocol,
+    phrase_set: PhraseSet,
+    level: int | None = None,
+    items_per_session: int | None = None,
+    probe_items: int | None = None,
+    now: datetime | None = None,
+    seed: int = 0,
+) -> SessionPlan:
+    """What the planner would choose for today (shown to the therapist before the session starts)."""
+    patient = store.get_patient_by_code(patient_code)
+    level = level or store.get_patient_settings(patient.id).level
+    return plan_session(
+        store, patient, protocol, phrase_set, level=level, now=now or utc_now(), seed=seed,
+        items_per_session=items_per_session, probe_items=probe_items,
+    )  # fmt: skip

@@ -47,11 +47,6 @@ class AttemptRecording:
     def elapsed_s(self) -> float:
         return max(0, self._engine._ring.written - self.start_index) / self._rate
 
-    @property
-    def playback_finished(self) -> bool:
-        eng = self._engine
-        return self._stimulus_len is None or (not eng._stim_armed and eng._stim_start_out_index >= 0)
-
     def add_tap(self, stream_time_s: float) -> None:
         self._taps.append(stream_time_s)
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from mit_trainer.audio.devices import DeviceInfo
 from mit_trainer.audio.errors import AudioError, AudioUnavailableError
+from mit_trainer.core import defaults
 
 # Status bits passed to the callbacks (same meaning as PortAudio's callback flags).
 INPUT_UNDERFLOW = 1
@@ -27,7 +28,7 @@ OUTPUT_OVERFLOW = 8
 PRIMING_OUTPUT = 16
 
 #: Rates tried, in order, when the device's own default rate is refused.
-FALLBACK_RATES_HZ = (48000, 44100, 32000, 22050, 16000)
+FALLBACK_RATES_HZ = defaults.FALLBACK_SAMPLE_RATES_HZ
 
 
 class StreamCallbacks(Protocol):

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import soundfile as sf
 
 from mit_trainer.audio.backend import INPUT_OVERFLOW, StreamCallbacks
 from mit_trainer.audio.devices import DeviceInfo
@@ -64,11 +62,6 @@ class FakeAudioDevice:
         self._stream: _FakeStream | None = None
         self._lock = threading.Lock()
         self._t0 = time.perf_counter()
-
-    @classmethod
-    def from_wav(cls, path: Path, *, realtime: bool = False, **kwargs: object) -> FakeAudioDevice:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        return cls(data.mean(axis=1), sample_rate_hz=int(rate), realtime=realtime, **kwargs)  # type: ignore[arg-type]
 
     # -- backend protocol ---------------------------------------------------------------------------
     def list_devices(self) -> list[DeviceInfo]:

@@ -37,6 +37,24 @@ class LatencyReport:
     xruns: XrunCounts
     sample_rate_hz: int
     clock_jumps: int = 0  # unflagged drops/insertions seen during the measurement (numbers less reliable)
+    problem: str | None = None  # why no round trip is given, when none is
+
+
+MAX_PLAUSIBLE_ROUND_TRIP_S = 2.0
+
+
+def plausible_round_trip(rt_s: float | None, xruns: int) -> tuple[float | None, str | None]:
+    """The round trip if it can be true, else (None, why): a chirp heard before it was played, or seconds
+    late, means the stream clock jumped (e.g. a glitch under load), not that sound travelled back in time."""
+    if rt_s is None:
+        return None, "the stream did not report when the chirps were played"
+    if rt_s <= 0.0 or rt_s > MAX_PLAUSIBLE_ROUND_TRIP_S:
+        glitches = f" ({xruns} glitches during the measurement)" if xruns else ""
+        return None, (
+            f"the timing was inconsistent ({1000 * rt_s:.0f} ms){glitches}; the machine may be overloaded: "
+            "run the test again when it is idle"
+        )
+    return rt_s, None
 
 
 def chirp(
@@ -114,8 +132,12 @@ def measure_round_trip(
         err = None if predicted is None else measured - predicted
         out_index = engine._stim_start_out_index
         rt = (attempt.start_index + measured * rate - out_index) / rate if out_index >= 0 else None
+    problem = None
+    if detected:
+        rt, problem = plausible_round_trip(rt, result.xruns.total)
     return LatencyReport(
         detected=detected,
+        problem=problem,
         round_trip_s=rt,
         measured_offset_s=measured,
         predicted_offset_s=result.offset_s,

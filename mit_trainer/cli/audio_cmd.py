@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import tempfile
 import time
 from dataclasses import replace
@@ -20,6 +22,7 @@ from mit_trainer.audio import (
     measure_round_trip,
     save_settings,
 )
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 
 
@@ -42,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--input", metavar="NAME", help="microphone name (default: keep the current choice)")
     p.add_argument("--output", metavar="NAME", help="loudspeaker/headphones name (default: keep)")
-    p.add_argument("--input-channel", metavar="N", type=int, help="which input is the microphone, from 1")
+    p.add_argument(
+        "--input-channel", metavar="N", type=opt.channel, help="which input is the microphone, from 1"
+    )
     p.add_argument("--system-default", action="store_true", help="forget the choice; use the system defaults")
     p.set_defaults(handler=_choose)
     p = asub.add_parser(
@@ -126,10 +131,16 @@ def _settings_for(args: argparse.Namespace) -> AudioSettings:
     return settings.with_devices(input_device=inp, output_device=out)
 
 
+TEST_WATCHDOG_S = 3.0
+SILENT_DBFS = -90.0  # a recording whose peak stays below this carries no sound at all
+
+
 def _test(args: argparse.Namespace) -> int:
     engine = AudioEngine()
     try:
-        info = engine.open(_settings_for(args))
+        # A quiet input may deliver its sound late and in blocks (an idle sound server renders every 2 s):
+        # the test waits longer than a session would before calling the input lost.
+        info = engine.open(dataclasses.replace(_settings_for(args), watchdog_timeout_s=TEST_WATCHDOG_S))
         rate = info.sample_rate_hz
         print(f"devices: input={info.input_device}, output={info.output_device}, {rate} Hz")
         t = np.arange(rate) / rate
@@ -149,6 +160,14 @@ def _test(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     lv = tone_result.levels
+    if not math.isfinite(lv.peak_dbfs) or lv.peak_dbfs < SILENT_DBFS:
+        print(
+            "recorded level: silent (the microphone works but delivered no sound: check that it is not "
+            "muted, that its level is up, and that the loudspeaker can reach it)"
+        )
+        xr = tone_result.xruns.total
+        print(f"xruns: {xr}")
+        return 0
     print(
         f"recorded level: {lv.rms_dbfs:.1f} dBFS RMS, peak {lv.peak_dbfs:.1f} dBFS"
         + (f", CLIPPING ({lv.clipped_samples} samples)" if lv.clipping else "")
@@ -163,10 +182,8 @@ def _test(args: argparse.Namespace) -> int:
         if report.clock_error_s is not None:
             print(f"stream-clock timing error: {1000 * report.clock_error_s:+.1f} ms")
     else:
-        print(
-            "round-trip latency: not measurable (the chirps were not heard; "
-            f"PortAudio reports {reported:.1f} ms)"
-        )
+        why = report.problem or "the chirps were not heard"
+        print(f"round-trip latency: not measurable ({why}; PortAudio reports {reported:.1f} ms)")
     xr = tone_result.xruns.total + report.xruns.total
     print(f"xruns: {xr}" + ("" if xr == 0 else " (glitches: try a larger block size or latency)"))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from mit_trainer.cli.errors import CliError
@@ -19,11 +20,39 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_cli_store(args: argparse.Namespace) -> Store:
+def open_cli_store(args: argparse.Namespace, *, warn_damaged: bool = True, recover: bool = True) -> Store:
+    """Open the ``--db`` store; a damaged file opens read-only with one warning line on stderr.
+
+    With ``recover`` (every command but ``db``), what a crash left behind is recovered first and
+    said in one line (see :mod:`mit_trainer.app.startup`)."""
     try:
-        return open_store(args.db)
+        store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    if warn_damaged and store.damaged:
+        print(f"mit-trainer: warning: {store.damaged}", file=sys.stderr)
+    if recover:
+        say_recovery(store)
+    return store
+
+
+def say_recovery(store: Store) -> None:
+    """Recover after a crash (see :func:`mit_trainer.app.startup.recover`) and say it on stderr, once."""
+    from mit_trainer.app.startup import recover
+
+    try:
+        message = recover(store).message
+    except StoreError as exc:  # the command itself would fail the same way: one line, exit 1
+        store.close()
+        raise CliError(str(exc)) from exc
+    if message:
+        print(f"mit-trainer: {message}", file=sys.stderr)
+
+
+def report_problems(store: Store) -> None:
+    """One ``warning:`` line on stderr per database row that could not be read (and was skipped)."""
+    for line in store.take_problems():
+        print(f"mit-trainer: warning: {line}", file=sys.stderr)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

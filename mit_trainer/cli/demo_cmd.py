@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 
+from mit_trainer.analysis.pitch import TRACKER_NAMES
+from mit_trainer.cli import option_types as opt
+from mit_trainer.cli.db_option import say_recovery
 from mit_trainer.cli.errors import CliError
 
 
@@ -21,18 +24,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
     )
     p.add_argument("--db", metavar="URL_OR_PATH", help="database (default: the user data folder)")
-    p.add_argument("--sessions", type=int, default=8, help="number of sessions (default 8)")
+    p.add_argument("--sessions", type=opt.integer(1, 1000), default=8, help="number of sessions (default 8)")
     p.add_argument(
-        "--items", type=int, default=None, help="trained items per session (default: the protocol's)"
+        "--items",
+        type=opt.integer(1, 100),
+        default=None,
+        help="trained items per session (default: the protocol's)",
     )
-    p.add_argument("--probes", type=int, default=None, help="untrained probe items per session")
+    p.add_argument(
+        "--probes", type=opt.integer(0, 50), default=None, help="untrained probe items per session"
+    )
     p.add_argument("--patient", default=None, help="pseudonymous code of the simulated patient")
     p.add_argument("--protocol", default="HE1989", help="protocol id or file (default HE1989)")
     p.add_argument("--phrases", default=None, help="folder of phrase sets (default: the shipped ones)")
     p.add_argument(
-        "--tracker", default=None, help="pitch tracker for the analysis (default: the default one)"
+        "--tracker",
+        default=None,
+        choices=TRACKER_NAMES,
+        help="pitch tracker for the analysis (default: the default one)",
     )
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=opt.seed, default=7, help="random seed of the simulated patient")
     p.set_defaults(handler=_run)
 
 
@@ -42,7 +53,8 @@ def _run(args: argparse.Namespace) -> int:
     from mit_trainer.app.demo import DEMO_PATIENT, combined_phrase_set, run_demo
     from mit_trainer.app.session import SessionError
     from mit_trainer.core.phrases import PhraseSetError
-    from mit_trainer.core.protocol import ProtocolError, load_protocol
+    from mit_trainer.core.protocol import ProtocolError
+    from mit_trainer.core.protocol_files import load_protocol
     from mit_trainer.storage import StoreError, open_store
 
     if args.sessions < 1:
@@ -61,6 +73,7 @@ def _run(args: argparse.Namespace) -> int:
         store = open_store(args.db)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    say_recovery(store)  # a demo killed earlier left its session open: closed and said once
     started = time.perf_counter()
     try:
         report = run_demo(

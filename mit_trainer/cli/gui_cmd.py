@@ -45,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
             "no display found (DISPLAY is not set); run on a desktop or use --demo --screenshot-dir DIR"
         )
     try:
+        from mit_trainer.gui.app import application
         from mit_trainer.gui.app import run as run_gui
     except ImportError as exc:
         raise CliError(f"the desktop trainer cannot start: {exc}") from exc
-    return run_gui(
-        db=args.db, demo=args.demo or args.screenshot_dir is not None, screenshot_dir=args.screenshot_dir
-    )
+    if args.demo or args.screenshot_dir is not None:
+        from mit_trainer.demo.desktop import run_demo
+
+        return run_demo(application(), db=args.db, screenshot_dir=args.screenshot_dir)
+    return run_gui(db=args.db)
 
 
 def _no_display() -> bool:

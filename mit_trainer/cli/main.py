@@ -14,6 +14,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core.display import printable
+
+
+def one_line(message: object) -> str:
+    """A message as one printable line: control characters escaped, only the first line kept."""
+    text = str(message).strip()
+    return printable(text.splitlines()[0] if text else "error")
+
 
 #: Subcommand modules, in the order they appear in ``--help``.
 SUBCOMMAND_MODULES = (
@@ -28,7 +36,9 @@ SUBCOMMAND_MODULES = (
     "export",
     "patients",
     "sessions",
+    "assessments",
     "protocols",
+    "db",
 )
 
 
@@ -36,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (the usage itself is one ``--help`` away)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -66,13 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except CliError as exc:
-        print(f"mit-trainer: error: {exc}", file=sys.stderr)
+        print(f"mit-trainer: error: {one_line(exc)}", file=sys.stderr)
         return exc.status
+    except MemoryError:
+        print("mit-trainer: error: out of memory (the input is too large)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mit-trainer: error: {one_line(where)}{one_line(exc.strerror or exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("mit-trainer: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        # A store error a command did not expect (a dropped table, a damaged file) is still one line.
+        store_errors = sys.modules.get("mit_trainer.storage.errors")
+        if store_errors is not None and isinstance(exc, store_errors.StoreError):
+            print(f"mit-trainer: error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
+from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table, report_problems
 from mit_trainer.cli.errors import CliError
 from mit_trainer.storage import Consents, PatientIdentity, StoreError
 
@@ -108,6 +108,7 @@ def _list(args: argparse.Namespace) -> int:
                 identity = store.get_identity(p.id)
                 row.append(identity.full_name if identity else "")
             rows.append(row)
+        report_problems(store)
         if not rows:
             print(f"no patients in {store.location}")
             return 0
@@ -148,14 +149,17 @@ def _consent(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     with open_cli_store(args) as store:
         try:
-            patient = store.get_patient_by_code(args.code)
+            patient_id = store.patient_id_for_code(args.code)
             if not args.yes:
-                n = len(store.list_sessions(patient.id))
+                try:
+                    n: object = len(store.list_sessions(patient_id))
+                except StoreError:  # an unreadable row: deleting it is still allowed
+                    n = "?"
                 raise CliError(
-                    f"this permanently deletes patient {patient.code} ({n} sessions and their recordings); "
+                    f"this permanently deletes patient {args.code} ({n} sessions and their recordings); "
                     "add --yes to confirm"
                 )
-            report = store.delete_patient(patient.id)
+            report = store.delete_patient(patient_id)
         except StoreError as exc:
             raise CliError(str(exc)) from exc
     print(

@@ -12,9 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core.display import printable
 from mit_trainer.core.phrases import (
     PhraseIssue,
+    PhraseSetError,
     matched_twin_issues,
     phrase_files,
     validate_phrase_file,
@@ -55,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "trained or untrained, category and probe question.",
     )
     p_list.add_argument("path", metavar="PATH", help="a phrase-set file or a folder of them")
-    p_list.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
+    p_list.add_argument("--level", type=opt.integer(1, 3), help="only this level")
     p_list.add_argument("--category", help="only this category")
     p_list.add_argument("--untrained", action="store_true", help="only untrained (generalisation) phrases")
     p_list.add_argument("--trained", action="store_true", help="only trained phrases")
@@ -74,9 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _files(path: str) -> list[Path]:
     p = Path(path)
-    if not p.exists():
+    try:
+        files = phrase_files(p)
+    except PhraseSetError as exc:
+        raise CliError(str(exc.issues[0])) from None
+    if files == [p] and not p.exists():
         raise CliError(f"{path}: no such file or folder")
-    files = phrase_files(p)
     if not files:
         raise CliError(f"{path}: no *.yaml phrase-set files in this folder")
     return files
@@ -87,7 +93,11 @@ def _validate(args: argparse.Namespace) -> int:
     sets: list[PhraseSet] = []
     n_files = 0
     for path in args.paths:
-        files = phrase_files(path) if Path(path).exists() else [Path(path)]
+        try:
+            files = phrase_files(path)
+        except PhraseSetError as exc:
+            issues.extend(exc.issues)
+            continue
         if not files:
             issues.append(PhraseIssue(path, None, None, "no *.yaml phrase-set files in this folder"))
         for f in files:
@@ -96,7 +106,9 @@ def _validate(args: argparse.Namespace) -> int:
             issues.extend(found)
             if ps is not None:
                 sets.append(ps)
-    issues.extend(matched_twin_issues(sets, _sibling_sets(sets)))
+    siblings, sibling_issues = _sibling_sets(sets)
+    issues.extend(sibling_issues)
+    issues.extend(matched_twin_issues(sets, siblings))
     n_err = sum(i.severity == "error" for i in issues)
     n_warn = len(issues) - n_err
     for issue in issues:
@@ -110,17 +122,35 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if n_err or (args.strict and n_warn) else 0
 
 
-def _sibling_sets(sets: list[PhraseSet]) -> list[PhraseSet]:
-    """Valid sets in the folders of ``sets`` that were not given: where x-matches twins may live."""
+def _sibling_sets(sets: list[PhraseSet]) -> tuple[list[PhraseSet], list[PhraseIssue]]:
+    """Valid sets in the folders of ``sets`` that were not given (where x-matches twins may live), and one
+    warning per sibling file that could not be used: a broken neighbour never stops a good file's check."""
     given = {ps.path.resolve() for ps in sets if ps.path}
-    out = []
+    out: list[PhraseSet] = []
+    notes: list[PhraseIssue] = []
     for folder in sorted({p.parent for p in given}):
-        for f in phrase_files(folder):
-            if f.resolve() not in given:
-                ps, _ = validate_phrase_file(f)
-                if ps is not None:
-                    out.append(ps)
-    return out
+        try:
+            files = phrase_files(folder)
+        except PhraseSetError:
+            continue
+        for f in files:
+            if f.resolve() in given:
+                continue
+            ps, found = validate_phrase_file(f)
+            if ps is not None:
+                out.append(ps)
+            elif any(i.severity == "error" for i in found):
+                first = next(i for i in found if i.severity == "error")
+                notes.append(
+                    PhraseIssue(
+                        str(f),
+                        None,
+                        None,
+                        f"neighbouring set not searched for x-matches twins: {first.message}",
+                        "warning",
+                    )
+                )
+    return out, notes
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -139,7 +169,8 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     shown = [(ps, phrases) for ps, phrases in blocks if phrases]
     for k, (ps, phrases) in enumerate(shown):
-        print(("\n" if k else "") + f"== {ps.name} ({ps.path}, {ps.language}, {len(phrases)} phrase(s)) ==")
+        title = printable(f"== {ps.name} ({ps.path}, {ps.language}, {len(phrases)} phrase(s)) ==")
+        print(("\n" if k else "") + title)
         print(format_table(phrases))
     if not shown:
         print("(no phrases match)")
@@ -184,7 +215,7 @@ def _beats(p: Phrase) -> str:
 def format_table(phrases: list[Phrase]) -> str:
     """An aligned text table of ``phrases``."""
     header = ("ID", "LVL", "SYLLABLES", "PATTERN", "BEATS", "TRAINED", "CATEGORY", "PROBE")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for p in phrases:
         probe = p.probe or ""
         if len(probe) > PROBE_WIDTH:
@@ -201,6 +232,7 @@ def format_table(phrases: list[Phrase]) -> str:
                 probe,
             )
         )
+    rows = [tuple(printable(cell) for cell in r) for r in rows]
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     if not phrases:

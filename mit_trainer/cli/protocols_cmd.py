@@ -7,13 +7,8 @@ import json
 import sys
 
 from mit_trainer.cli.errors import CliError
-from mit_trainer.core.protocol import (
-    Protocol,
-    ProtocolError,
-    load_protocol,
-    shipped_protocols,
-    validate_protocol_file,
-)
+from mit_trainer.core.protocol import Protocol, ProtocolError
+from mit_trainer.core.protocol_files import load_protocol, shipped_protocols, validate_protocol_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

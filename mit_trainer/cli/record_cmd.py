@@ -6,9 +6,9 @@ import argparse
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from mit_trainer.audio import AudioEngine, AudioError, RecordingResult, load_settings
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
 
 
@@ -19,14 +19,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Record from the microphone to FILE as the audio arrives (flushed every 0.25 s, so a "
         "crash loses at most that much). Ctrl-C stops cleanly.",
     )
-    parser.add_argument("-o", "--output", metavar="FILE", type=Path, required=True, help="WAV file to write")
-    parser.add_argument("--seconds", metavar="N", type=float, help="stop after N seconds (default: Ctrl-C)")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=opt.output_file, required=True, help="WAV file to write"
+    )
+    parser.add_argument(
+        "--seconds",
+        metavar="N",
+        type=opt.record_seconds,
+        help=f"stop after N seconds, at most {opt.MAX_RECORD_SECONDS:.0f} (default: Ctrl-C)",
+    )
     parser.add_argument("--device", metavar="NAME", help="microphone (default: the remembered choice)")
-    parser.add_argument("--rate", metavar="HZ", type=int, help="sample rate (default: the device's own)")
+    parser.add_argument(
+        "--rate", metavar="HZ", type=opt.sample_rate_hz, help="sample rate (default: the device's own)"
+    )
     parser.add_argument(
         "--channel",
         metavar="N",
-        type=int,
+        type=opt.channel,
         help="input channel of the device, from 1 (default: remembered, 1)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")

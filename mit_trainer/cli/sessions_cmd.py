@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table
+from mit_trainer.cli.db_option import add_db_option, open_cli_store, print_table, report_problems
 from mit_trainer.cli.errors import CliError
 from mit_trainer.storage import StoreError
 
@@ -26,10 +26,15 @@ def _list(args: argparse.Namespace) -> int:
         except StoreError as exc:
             raise CliError(str(exc)) from exc
         rows = []
+        interrupted = store.interrupted_session_ids()
+        shown: dict[int, str] = {}
         for p in patients:
             for s in store.list_sessions(p.id):
                 summary = store.session_summary(s.id)
+                shown[s.id] = f"{p.code} #{s.number}"
                 duration = "" if s.duration_s is None else f"{s.duration_s / 60:.0f} min"
+                if s.id in interrupted:
+                    duration = f"{duration} interrupted".strip()
                 possible = "?" if s.points_possible is None else s.points_possible
                 rows.append(
                     [
@@ -45,6 +50,7 @@ def _list(args: argparse.Namespace) -> int:
                         s.advancement_decision,
                     ]
                 )
+        report_problems(store)
         if not rows:
             print("no sessions" + (f" for {args.patient}" if args.patient else ""))
             return 0
@@ -61,6 +67,13 @@ def _list(args: argparse.Namespace) -> int:
             "advance",
         ]
         print_table(headers, rows)
+        for orphan in store.list_orphan_recordings():
+            if orphan.session_id in shown:
+                seconds = "?" if orphan.duration_s is None else f"{orphan.duration_s:.1f}"
+                print(
+                    f"recording kept after a crash (no attempt row): session {shown[orphan.session_id]}: "
+                    f"{store.recordings_dir / orphan.audio_path} ({seconds} s)"
+                )
     return 0
 
 

@@ -26,7 +26,9 @@ from mit_trainer.analysis.stimulus import (
     write_wav,
 )
 from mit_trainer.analysis.voice import VoiceParams
+from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
+from mit_trainer.core import defaults
 from mit_trainer.core.phrases import PhraseSetError, load_phrase_sets
 from mit_trainer.core.records import Phrase, PhraseSet
 
@@ -49,10 +51,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--phrases", required=True, metavar="FILE", help="phrase-set YAML file (or a folder of them)"
     )
     p.add_argument("--phrase", required=True, metavar="ID", help="id of the phrase to render")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
-    p.add_argument("--low-hz", type=float, metavar="HZ", help="low note (L syllables), Hz")
-    p.add_argument("--interval", type=float, metavar="ST", help="interval from low to high note, semitones")
-    p.add_argument("--tempo", type=float, metavar="BPM", help="beats (syllables of one beat) per minute")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.wav", type=opt.output_file, help="WAV file to write"
+    )
+    p.add_argument("--low-hz", type=opt.low_hz, metavar="HZ", help="low note (L syllables), Hz")
+    p.add_argument(
+        "--interval",
+        type=opt.clinical_interval_semitones,
+        metavar="ST",
+        help="interval from low to high note, semitones",
+    )
+    p.add_argument(
+        "--tempo", type=opt.clinical_tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
+    )
     p.add_argument("--mode", choices=MODES, default="intone", help="model timbre and melody (default intone)")
     p.add_argument(
         "--voice",
@@ -62,15 +73,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     taps = p.add_mutually_exclusive_group()
     taps.add_argument("--taps", action="store_true", help="mix a tap click into each syllable onset")
-    taps.add_argument("--taps-separate", metavar="FILE", help="write the tap clicks to this WAV instead")
-    p.add_argument("--fade", type=float, nargs=2, metavar=("START", "END"), help="fade the voice out between "
-                   "these fractions of the phrase (0-1), for unison with fading")  # fmt: skip
-    p.add_argument("--stress-lengthening", type=float, default=1.0, metavar="X",
+    taps.add_argument(
+        "--taps-separate",
+        metavar="FILE",
+        type=opt.output_file,
+        help="write the tap clicks to this WAV instead",
+    )
+    p.add_argument("--fade", type=opt.fraction, nargs=2, metavar=("START", "END"),
+                   help="fade the voice out between these fractions of the phrase (0-1), for unison "
+                   "with fading")  # fmt: skip
+    p.add_argument("--stress-lengthening", type=opt.number(0.5, 3.0), default=1.0, metavar="X",
                    help="stretch stressed (H) syllables by X (TMR accent; default 1.0)")  # fmt: skip
-    p.add_argument("--sample-rate", type=int, default=44100, metavar="HZ", help="output rate (default 44100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the voice's small imperfections")
+    p.add_argument("--sample-rate", type=opt.sample_rate_hz, default=defaults.MODEL_SAMPLE_RATE_HZ,
+                   metavar="HZ", help=f"output rate (default {defaults.MODEL_SAMPLE_RATE_HZ})")  # fmt: skip
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed of the voice's small imperfections")
     p.add_argument("--float", action="store_true", help="write 32-bit float samples instead of 16-bit PCM")
-    p.add_argument("--json", metavar="FILE", help="also write syllable timings, notes and taps as JSON")
+    p.add_argument(
+        "--json",
+        metavar="FILE",
+        type=opt.output_file,
+        help="also write syllable timings, notes and taps as JSON",
+    )
     p.set_defaults(handler=run)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from mit_trainer.core.advancement import Proposal, evaluate_advancement
 from mit_trainer.core.engine_events import (
@@ -32,7 +32,7 @@ from mit_trainer.core.engine_events import (
     SessionEnded,
 )
 from mit_trainer.core.engine_item import ItemState
-from mit_trainer.core.engine_rules import advance_item, close_item, start_item
+from mit_trainer.core.engine_rules import advance_item, close_item, item_state_from_dict, start_item
 from mit_trainer.core.protocol import AdvancementRule, LevelDef, Protocol
 from mit_trainer.core.selection import PlannedItem, PracticeRecord
 
@@ -247,13 +247,35 @@ class SessionState:
             rule=AdvancementRule.from_dict(d["rule"]),
             confirm_auto=bool(d["confirm_auto"]),
             plan=tuple(PlannedItem.from_dict(p) for p in d["plan"]),
-            items=tuple(ItemState.from_dict(i, level=level) for i in d["items"]),
+            items=tuple(item_state_from_dict(i, level=level) for i in d["items"]),
             phase=SessionPhase(d["phase"]),
             end_reason=d.get("end_reason"),
             prior_percentages=tuple(d.get("prior_percentages", ())),
             proposal=None if prop is None else Proposal.from_dict(prop),
             decision=None if dec is None else Decision(bool(dec["accepted"]), dec.get("reason", "")),
         )
+
+
+@dataclass(frozen=True)
+class Replan:
+    """The therapist changes the items still to come: which phrases, their order, how many.
+
+    ``remaining`` replaces every planned item after the one running now (the items already started stay
+    as they were). An empty list makes the current item the last one."""
+
+    kind: ClassVar[str] = "replan"
+    remaining: tuple[PlannedItem, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "remaining": [p.to_dict() for p in self.remaining]}
+
+
+def replan(state: SessionState, event: Replan) -> SessionState:
+    """The plan with its upcoming items replaced. Raises :class:`EngineError` once the session is over."""
+    if state.phase is not SessionPhase.RUNNING:
+        raise EngineError("the plan of a finished session cannot change")
+    started = len(state.items)
+    return replace(state, plan=(*state.plan[:started], *event.remaining))
 
 
 def start_session(

@@ -20,7 +20,6 @@ from mit_trainer.core.engine_events import (
     Outcome,
     Phase,
     StepStatus,
-    event_from_dict,
 )
 from mit_trainer.core.protocol import LevelDef, StepDef
 
@@ -202,28 +201,6 @@ class ItemState:
         if include_level:
             out["level"] = self.level.to_dict()
         return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], *, level: LevelDef | None = None) -> ItemState:
-        """Rebuild from :meth:`to_dict`; derived fields are recomputed by replaying the log."""
-        lv = level if level is not None else LevelDef.from_dict(d["level"])
-        log = tuple(
-            LogEntry(e["context"], event_from_dict(e["event"]), e.get("attempt_no")) for e in d.get("log", [])
-        )
-        overrides = tuple(
-            OverrideRecord(
-                int(o["attempt_no"]),
-                Outcome(o["outcome"]),
-                o["reason"],
-                o.get("therapist"),
-                None if o.get("old_outcome") is None else Outcome(o["old_outcome"]),
-            )
-            for o in d.get("overrides", [])
-        )
-        from mit_trainer.core.engine_rules import replay_item  # the rules module builds on this one
-
-        spec = ItemSpec(int(d["index"]), d["phrase_id"], ItemKind(d["kind"]), lv, bool(d["confirm_auto"]))
-        return replay_item(spec, log, overrides, bool(d.get("closed", False)))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ path (same phase, step, try and backup role) are kept but marked superseded.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from mit_trainer.core.engine_events import (
     AttemptRecorded,
@@ -41,6 +42,7 @@ from mit_trainer.core.engine_events import (
     Skip,
     StepScored,
     StepStatus,
+    event_from_dict,
 )
 from mit_trainer.core.engine_item import (
     AttemptRecord,
@@ -314,9 +316,13 @@ class ItemRun:
 
     def end(self, reason: EndReason) -> None:
         self.phase, self.end_reason, self.pending = Phase.ENDED, reason, None
+        # Steps the item never reached cost their points when the item itself ended them (failed, or the
+        # therapist ended it); when the session ended they were never presented and are not possible.
+        unreached = 0 if reason is EndReason.SESSION_ENDED else None
         for s in self.seq:
             if s.id not in self.results:
-                self.results[s.id] = StepResult(s.id, StepStatus.NOT_REACHED, 0, s.max_points)
+                possible = s.max_points if unreached is None else unreached
+                self.results[s.id] = StepResult(s.id, StepStatus.NOT_REACHED, 0, possible)
         pts = sum(r.points for r in self.results.values())
         possible = sum(r.possible for r in self.results.values())
         self.effects.append(ItemEnded(self.spec.index, self.spec.phrase_id, reason, pts, possible))
@@ -429,3 +435,23 @@ def replay_item(
 ) -> ItemState:
     """The state implied by an item's log and overrides (used to rebuild a state from JSON)."""
     return _replay(spec, log, overrides, closed).state(log, overrides, closed)
+
+
+def item_state_from_dict(d: dict[str, Any], *, level: LevelDef | None = None) -> ItemState:
+    """Rebuild an item from :meth:`ItemState.to_dict`; derived fields are recomputed by replaying its log."""
+    lv = level if level is not None else LevelDef.from_dict(d["level"])
+    log = tuple(
+        LogEntry(e["context"], event_from_dict(e["event"]), e.get("attempt_no")) for e in d.get("log", [])
+    )
+    overrides = tuple(
+        OverrideRecord(
+            int(o["attempt_no"]),
+            Outcome(o["outcome"]),
+            o["reason"],
+            o.get("therapist"),
+            None if o.get("old_outcome") is None else Outcome(o["old_outcome"]),
+        )
+        for o in d.get("overrides", [])
+    )
+    spec = ItemSpec(int(d["index"]), d["phrase_id"], ItemKind(d["kind"]), lv, bool(d["confirm_auto"]))
+    return replay_item(spec, log, overrides, bool(d.get("closed", False)))

@@ -11,11 +11,13 @@ from typing import Literal
 
 import yaml
 
+from mit_trainer.core.limits import BEATS_RANGE, MAX_SYLLABLES
 from mit_trainer.core.phrase_nodes import (
     CATEGORIES,
     NULL_TAG,
     Report,
-    is_number,
+    fmt_range,
+    in_range,
     kind_of,
     shown,
     text_of,
@@ -37,6 +39,9 @@ def parse_syllables(node: yaml.Node | None, where: str, r: Report) -> tuple[str,
         return None
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         r.error(node, f"{where}.syllables", "must be a non-empty list such as [thank, you]")
+        return False
+    if len(node.value) > MAX_SYLLABLES:
+        r.error(node, f"{where}.syllables", f"{len(node.value)} syllables; at most {MAX_SYLLABLES}")
         return False
     out = []
     for k, item in enumerate(node.value, 1):
@@ -63,9 +68,12 @@ def parse_pattern(node: yaml.Node | None, where: str, r: Report) -> tuple[str, .
     else:
         r.error(node, f"{where}.pattern", "must be a list of H and L such as [H, L]")
         return False
-    bad = [(k, n, v) for k, (n, v) in enumerate(values, 1) if v not in ("H", "L")]
+    if len(values) > MAX_SYLLABLES:
+        r.error(node, f"{where}.pattern", f"{len(values)} values; at most {MAX_SYLLABLES}")
+        return False
+    bad = [(k, n, v) for k, (n, v) in enumerate(values, 1) if v not in ("H", "L")][:5]
     for k, item, v in bad:
-        r.error(item, f"{where}.pattern", f"value {k} is '{v}'; use H (high, stressed) or L (low)")
+        r.error(item, f"{where}.pattern", f"value {k} is '{v[:20]}'; use H (high, stressed) or L (low)")
     return False if bad else tuple(v for _, v in values)
 
 
@@ -75,12 +83,19 @@ def parse_beats(node: yaml.Node | None, where: str, r: Report) -> tuple[float, .
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         r.error(node, f"{where}.beats", "must be a list of positive numbers such as [1, 1, 2]")
         return False
+    if len(node.value) > MAX_SYLLABLES:
+        r.error(node, f"{where}.beats", f"{len(node.value)} values; at most {MAX_SYLLABLES}")
+        return False
     out: list[float] = []
     good = True
     for k, item in enumerate(node.value, 1):
         value = value_of(item, f"{where}.beats", r)
-        if not is_number(value) or value <= 0:
-            r.error(item, f"{where}.beats", f"value {k} is {shown(item)}; beats must be positive numbers")
+        if not in_range(value, BEATS_RANGE):
+            r.error(
+                item,
+                f"{where}.beats",
+                f"value {k} is {shown(item)}; beats must be positive numbers from {fmt_range(BEATS_RANGE)}",
+            )
             good = False
         else:
             out.append(float(value))

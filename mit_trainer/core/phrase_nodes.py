@@ -8,10 +8,14 @@ Text fields take plain scalars as written, so ``text: No`` is the word "No", not
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import yaml
+
+from mit_trainer.core.display import control_characters, printable
+from mit_trainer.core.limits import MAX_TEXT_CHARS
 
 FORMAT = "mit-phrases/1"
 #: Standard categories (PROTOCOL.md §4); others are accepted with a warning.
@@ -32,7 +36,7 @@ class PhraseIssue:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = self.message if self.field is None else f"{self.field}: {self.message}"
-        return f"{where}: {self.severity}: {what}"
+        return printable(f"{where}: {self.severity}: {what}")
 
 
 class Report:
@@ -68,14 +72,35 @@ def safe_loader() -> type[yaml.SafeLoader]:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
 
 
-def text_of(node: yaml.Node, fld: str, r: Report) -> str | None:
-    """A text field: any scalar, as written; None (after reporting) for null or a collection."""
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The 1-based line (when known) and a one-line description of a YAML syntax or reader error."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        ch = exc.character
+        shown_ch = f"#x{ch:04x}" if isinstance(ch, int) else printable(repr(ch))
+        return None, f"unacceptable character {shown_ch} at position {exc.position}"
+    line = int(mark.line) + 1 if mark is not None else None
+    return line, " ".join(str(problem or exc or "cannot parse").split())
+
+
+def text_of(node: yaml.Node, fld: str, r: Report, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """A text field: any scalar, as written; None (after reporting) for null or a collection, or for text
+    that is too long or holds control characters (which would reach a terminal or a label)."""
     if not isinstance(node, yaml.ScalarNode):
         r.error(node, fld, f"must be text, not a {kind_of(node)}")
         return None
     if node.tag == NULL_TAG:
         return None
-    return str(node.value).strip()
+    text = str(node.value).strip()
+    if len(text) > max_chars:
+        r.error(node, fld, f"too long: {len(text)} characters (at most {max_chars})")
+        return None
+    bad = control_characters(text)
+    if bad:
+        r.error(node, fld, f"contains control characters ({', '.join(bad[:3])}); remove them")
+        return None
+    return text
 
 
 def kind_of(node: yaml.Node) -> str:
@@ -89,7 +114,10 @@ def kind_of(node: yaml.Node) -> str:
 
 
 def shown(node: yaml.Node) -> str:
-    return f"'{node.value}'" if isinstance(node, yaml.ScalarNode) else f"a {kind_of(node)}"
+    if not isinstance(node, yaml.ScalarNode):
+        return f"a {kind_of(node)}"
+    value = str(node.value)
+    return f"'{value[:40]}...'" if len(value) > 40 else f"'{value}'"
 
 
 def mapping_items(node: yaml.MappingNode, where: str, r: Report) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -126,4 +154,14 @@ def report_unknown_keys(
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    """A finite int or float (not a bool, NaN or infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def in_range(value: Any, bounds: tuple[float, float]) -> bool:
+    """A finite number within the closed interval ``bounds``."""
+    return is_number(value) and bounds[0] <= value <= bounds[1]
+
+
+def fmt_range(bounds: tuple[float, float]) -> str:
+    return "-".join(f"{b:g}" for b in bounds)

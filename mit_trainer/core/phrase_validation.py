@@ -14,6 +14,13 @@ from typing import Any
 
 import yaml
 
+from mit_trainer.core.bounded_input import InputRefused, check_yaml_shape
+from mit_trainer.core.limits import (
+    CLINICAL_INTERVAL_SEMITONES_RANGE,
+    CLINICAL_TEMPO_BPM_RANGE,
+    LOW_HZ_RANGE,
+    MAX_ID_CHARS,
+)
 from mit_trainer.core.phrase_fields import (
     derive_missing,
     letters,
@@ -29,7 +36,7 @@ from mit_trainer.core.phrase_nodes import (
     NULL_TAG,
     PhraseIssue,
     Report,
-    is_number,
+    in_range,
     kind_of,
     line_of,
     mapping_items,
@@ -38,6 +45,7 @@ from mit_trainer.core.phrase_nodes import (
     shown,
     text_of,
     value_of,
+    yaml_problem,
 )
 from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
 
@@ -46,6 +54,11 @@ __all__ = ["CATEGORIES", "FORMAT", "PhraseIssue", "read_phrase_set"]
 TOP_KEYS = ("format", "name", "language", "defaults", "phrases")
 PHRASE_KEYS = ("id", "text", "level", "syllables", "pattern", "beats", "probe", "category", "trained")
 DEFAULT_KEYS = ("tempo_bpm", "interval_semitones", "low_hz")
+DEFAULT_RANGES = {
+    "tempo_bpm": CLINICAL_TEMPO_BPM_RANGE,
+    "interval_semitones": CLINICAL_INTERVAL_SEMITONES_RANGE,
+    "low_hz": LOW_HZ_RANGE,
+}
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
@@ -54,14 +67,14 @@ def read_phrase_set(text: str, *, source: str) -> tuple[PhraseSet | None, list[P
     """Validate ``text``; returns a set built from the valid parts (None if unusable) and all issues."""
     r = Report(source)
     try:
+        check_yaml_shape(text, safe_loader())
         root = yaml.compose(text, Loader=safe_loader())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "cannot parse"
-        r.error(mark.line + 1 if mark else None, None, f"bad YAML: {problem}")
+    except InputRefused as exc:
+        r.error(exc.line, None, str(exc))
         return None, r.issues
     except yaml.YAMLError as exc:
-        r.error(None, None, f"bad YAML: {exc}")
+        line, problem = yaml_problem(exc)
+        r.error(line, None, f"bad YAML: {problem}")
         return None, r.issues
     if root is None:
         r.error(1, None, f"the file is empty; it needs 'format: {FORMAT}', name, language and phrases")
@@ -144,8 +157,11 @@ def _defaults(node: yaml.Node, r: Report) -> dict[str, Any]:
         value = value_of(vnode, f"defaults.{key}", r)
         if key.startswith("x-"):
             out[key] = value
-        elif not is_number(value) or value <= 0:
-            r.error(vnode, f"defaults.{key}", f"must be a positive number, not {shown(vnode)}")
+        elif key not in DEFAULT_RANGES:
+            continue
+        elif not in_range(value, DEFAULT_RANGES[key]):
+            lo, hi = DEFAULT_RANGES[key]
+            r.error(vnode, f"defaults.{key}", f"must be a number from {lo:g} to {hi:g}, not {shown(vnode)}")
         else:
             out[key] = value
     return out
@@ -159,35 +175,40 @@ def _phrase(
         r.error(node, where, f"each phrase must be a mapping with id, text and level, not a {kind_of(node)}")
         return None
     items = mapping_items(node, where, r)
-    ok = True
+    ok = True  # the phrase can be used (its fields are checked even when its id is not)
+    id_ok = True
     pid: str | None = None
     if "id" not in items:
         r.error(node, where, "missing id")
-        ok = False
+        id_ok = False
     else:
-        pid = text_of(items["id"][1], f"{where}.id", r)
-        if not pid or not _ID.match(pid):
+        n_before = len(r.issues)
+        pid = text_of(items["id"][1], f"{where}.id", r, max_chars=MAX_ID_CHARS)
+        if len(r.issues) > n_before:
+            id_ok = False
+        elif not pid or not _ID.match(pid):
             r.error(
                 items["id"][1],
                 f"{where}.id",
                 f"bad id '{pid or ''}': use lowercase letters, digits and '-' (e.g. thank-you)",
             )
-            ok = False
+            id_ok = False
         elif pid in seen:
             r.error(items["id"][1], f"{pid}.id", f"duplicate id (first on line {seen[pid]})")
-            ok = False
+            id_ok = False
         else:
             seen[pid] = line_of(items["id"][1])
-    if pid and ok:
+    if pid and id_ok:
         where = pid
     report_unknown_keys(items, PHRASE_KEYS, where, r)
 
     def node_of(key: str) -> yaml.Node | None:
         return items[key][1] if key in items else None
 
+    n_before = len(r.issues)
     text = text_of(items["text"][1], f"{where}.text", r) if "text" in items else None
     if not text:
-        if "text" not in items or isinstance(items["text"][1], yaml.ScalarNode):
+        if len(r.issues) == n_before:
             r.error(node_of("text") or node, f"{where}.text", "missing or empty text")
         ok = False
 
@@ -254,8 +275,15 @@ def _phrase(
             f"{where}.syllables",
             f"{show_syllables(syllables)} does not spell the text '{text}'",
         )
+    if "H" not in pattern and n > 0 and len(pattern) == n:
+        r.error(
+            node_of("pattern") or node_of("text") or node,
+            f"{where}.pattern",
+            f"no stressed syllable: at least one of {show_syllables(syllables)} must be H (the high note)",
+        )
+        ok = False
     probe, category, trained, good = parse_optional_fields(items, where, r)
-    if not ok or not good:
+    if not ok or not good or not id_ok:
         return None
     extras = {k: value_of(v, f"{where}.{k}", r) for k, (_, v) in items.items() if k.startswith("x-")}
     return Phrase(

@@ -27,8 +27,9 @@ from typing import Any
 
 import yaml
 
+from mit_trainer.core.bounded_input import InputRefused, read_text_file
 from mit_trainer.core.phrase_validation import CATEGORIES, FORMAT, PhraseIssue, read_phrase_set
-from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
+from mit_trainer.core.records import PhraseSet
 
 __all__ = [
     "CATEGORIES",
@@ -81,15 +82,10 @@ def validate_phrase_file(path: str | os.PathLike[str]) -> tuple[PhraseSet | None
     """Read and validate one file; unreadable files give a single error issue."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [PhraseIssue(str(p), None, None, "no such file")]
-    except IsADirectoryError:
-        return None, [PhraseIssue(str(p), None, None, "is a folder, not a phrase-set file")]
-    except UnicodeDecodeError as exc:
-        return None, [PhraseIssue(str(p), None, None, f"not UTF-8 text (byte {exc.start})")]
-    except OSError as exc:
-        return None, [PhraseIssue(str(p), None, None, f"cannot read: {exc.strerror or exc}")]
+        text = read_text_file(p, what="phrase-set file")
+    except InputRefused as exc:
+        message = "is a folder, not a phrase-set file" if str(exc) == "is a folder, not a file" else str(exc)
+        return None, [PhraseIssue(str(p), exc.line, None, message)]
     ps, issues = parse_phrase_set(text, source=str(p))
     if ps is not None:
         ps = dataclasses.replace(ps, path=p)
@@ -107,8 +103,14 @@ def load_phrase_set(path: str | os.PathLike[str]) -> PhraseSet:
 def phrase_files(path_or_dir: str | os.PathLike[str]) -> list[Path]:
     """The phrase-set files named by a path: the file itself, or a folder's ``*.yaml``/``*.yml``, sorted."""
     p = Path(path_or_dir)
-    if p.is_dir():
-        return sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file())
+    try:
+        if p.is_dir():
+            return sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file())
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise PhraseSetError(
+            [PhraseIssue(str(p), None, None, f"cannot list this folder: {reason}")]
+        ) from None
     return [p]
 
 
@@ -129,10 +131,15 @@ def load_phrase_sets(path_or_dir: str | os.PathLike[str]) -> list[PhraseSet]:
     return sets
 
 
-def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str]) -> Path:
-    """Write the canonical text atomically (temporary file in the same folder, then rename)."""
+def save_phrase_set(ps: PhraseSet, path: str | os.PathLike[str], *, comments_from: str | None = None) -> Path:
+    """Write the canonical text atomically (temporary file in the same folder, then rename), with the
+    whole-line comments of ``comments_from`` (the file's text as it was) carried over."""
     target = Path(path)
     text = dump_phrase_set(ps)
+    if comments_from is not None:
+        from mit_trainer.core.phrase_comments import carry_comments
+
+        text = carry_comments(comments_from, text)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
@@ -184,12 +191,6 @@ def matched_twin_issues(sets: Iterable[PhraseSet], reference: Iterable[PhraseSet
                 continue
             issues.append(PhraseIssue(src, p.line, f"{p.id}.x-matches", msg, "warning"))
     return issues
-
-
-def level_range_ok(phrase: Phrase) -> bool:
-    """True when the phrase's syllable count is within its level's range (PROTOCOL.md §2)."""
-    lo, hi = LEVEL_SYLLABLE_RANGE.get(phrase.level, (0, 10**6))
-    return lo <= phrase.n_syllables <= hi
 
 
 # --- canonical text -------------------------------------------------------------------------------

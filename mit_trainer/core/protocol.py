@@ -9,12 +9,12 @@ this module holds the frozen dataclasses, ``load_protocol``, ``shipped_protocols
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+
+from mit_trainer.core.display import printable
 
 FORMAT = "mit-protocol/1"
 
@@ -60,7 +60,7 @@ class ProtocolIssue:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = self.message if not self.field else f"{self.field}: {self.message}"
-        return f"{where}: {self.severity}: {what}"
+        return printable(f"{where}: {self.severity}: {what}")
 
 
 class ProtocolError(ValueError):
@@ -327,71 +327,3 @@ class Protocol:
             "levels": [lv.to_dict() for lv in self.levels],
             "sha256": self.sha256,
         }
-
-
-def _shipped_dir() -> Path:
-    return Path(str(resources.files("mit_trainer").joinpath("data", "protocols")))
-
-
-def shipped_protocol_paths() -> list[Path]:
-    """The protocol files shipped with the trainer, sorted by file name."""
-    folder = _shipped_dir()
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-
-
-def validate_protocol_file(path: str | Path) -> tuple[Protocol | None, list[ProtocolIssue]]:
-    """Read and validate one protocol file; every problem is reported, none raised."""
-    from mit_trainer.core.protocol_validate import validate_text
-
-    p = Path(path)
-    if not p.exists():
-        return None, [ProtocolIssue(str(p), None, None, "no such file")]
-    if p.is_dir():
-        return None, [ProtocolIssue(str(p), None, None, "is a folder, not a protocol file")]
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        return None, [ProtocolIssue(str(p), None, None, f"cannot read: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [ProtocolIssue(str(p), None, None, f"not UTF-8 text (byte {exc.start})")]
-    proto, issues = validate_text(text, str(p))
-    if proto is None:
-        return None, issues
-    digest = hashlib.sha256(raw).hexdigest()
-    return _with_origin(proto, p, digest), issues
-
-
-def _with_origin(proto: Protocol, path: Path, digest: str) -> Protocol:
-    from dataclasses import replace
-
-    return replace(proto, path=path, sha256=digest)
-
-
-def shipped_protocols() -> list[Protocol]:
-    """Every shipped protocol, loaded and validated (a broken shipped file raises ProtocolError)."""
-    out = []
-    for path in shipped_protocol_paths():
-        proto, issues = validate_protocol_file(path)
-        if proto is None or issues:
-            raise ProtocolError(issues)
-        out.append(proto)
-    return out
-
-
-def load_protocol(path_or_id: str | Path) -> Protocol:
-    """Load a protocol from a file path, or a shipped protocol by its id (case-insensitive)."""
-    p = Path(path_or_id)
-    if isinstance(path_or_id, Path) or p.suffix in (".yaml", ".yml") or p.is_file():
-        proto, issues = validate_protocol_file(p)
-        if proto is None or issues:
-            raise ProtocolError(issues)
-        return proto
-    wanted = str(path_or_id).casefold()
-    shipped = shipped_protocols()
-    for proto in shipped:
-        if proto.id.casefold() == wanted:
-            return proto
-    known = ", ".join(pr.id for pr in shipped)
-    raise ProtocolError(f"unknown protocol {path_or_id!r} (shipped: {known}; or give a .yaml file)")

@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+from mit_trainer.core.bounded_input import InputRefused, check_yaml_shape
+from mit_trainer.core.display import control_characters
+from mit_trainer.core.phrase_nodes import yaml_problem
 from mit_trainer.core.protocol import ProtocolIssue
 
 
@@ -88,6 +91,12 @@ class Checker:
         if not isinstance(v, str) or not v.strip():
             self.add(self.line_of(m, key), f"{prefix}{key}", f"expected non-empty text, got {kind_of(v)}")
             return None
+        bad = [c for c in control_characters(v) if c not in ("U+000A", "U+0009")]
+        if bad:
+            self.add(
+                self.line_of(m, key), f"{prefix}{key}", f"contains control characters ({', '.join(bad[:3])})"
+            )
+            return None
         return v.strip()
 
     def number(
@@ -102,7 +111,9 @@ class Checker:
         ok_type = isinstance(v, int) if integer else isinstance(v, int | float)
         if isinstance(v, bool) or not ok_type:
             self.add(
-                self.line_of(m, key), fld, f"expected {'an integer' if integer else 'a number'}, got {v!r}"
+                self.line_of(m, key),
+                fld,
+                f"expected {'an integer' if integer else 'a number'}, got {short_repr(v)}",
             )
             return default
         if not lo <= v <= hi:
@@ -117,7 +128,7 @@ class Checker:
                 self.add(m.line, f"{prefix}{key}", "missing (true or false)")
             return default
         if not isinstance(v, bool):
-            self.add(self.line_of(m, key), f"{prefix}{key}", f"expected true or false, got {v!r}")
+            self.add(self.line_of(m, key), f"{prefix}{key}", f"expected true or false, got {short_repr(v)}")
             return default
         return v
 
@@ -130,7 +141,9 @@ class Checker:
         try:
             return enum(v)
         except ValueError:
-            self.add(self.line_of(m, key), f"{prefix}{key}", f"{v!r} is not one of {enum_names(enum)}")
+            self.add(
+                self.line_of(m, key), f"{prefix}{key}", f"{short_repr(v)} is not one of {enum_names(enum)}"
+            )
             return None
 
 
@@ -139,7 +152,13 @@ def kind_of(v: Any) -> str:
         return "a mapping"
     if isinstance(v, list):
         return "a list"
-    return repr(v)
+    return short_repr(v)
+
+
+def short_repr(v: Any) -> str:
+    """``repr(v)``, cut to 60 characters (a value of a megabyte stays a one-line message)."""
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def fmt_number(x: float) -> str:
@@ -152,14 +171,21 @@ def enum_names(enum: Any) -> str:
 
 def load_with_lines(text: str, chk: Checker) -> LineDict | None:
     """The YAML document as a LineDict, or None (with the problem added to ``chk``)."""
+    try:
+        check_yaml_shape(text, _BaseLoader)
+    except InputRefused as exc:
+        chk.add(exc.line, None, str(exc))
+        return None
+    except yaml.YAMLError as exc:
+        line, problem = yaml_problem(exc)
+        chk.add(line, None, f"YAML syntax error: {problem}")
+        return None
     loader = _LineLoader(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, problem = yaml_problem(exc)
         chk.add(line, None, f"YAML syntax error: {problem}")
         return None
     finally:

@@ -119,13 +119,6 @@ def _hyphenator() -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="en_US")
 
 
-def preload() -> None:
-    """Read the pronouncing dictionary and hyphenation patterns now (about 1 s), e.g. in a worker
-    thread before an editor validates as the user types; otherwise the first derivation pays it."""
-    _cmu_pronunciations()
-    _hyphenator()
-
-
 def words_of(text: str) -> list[str]:
     """The words of ``text`` as written (hyphens and punctuation separate words)."""
     return [m.group(0).replace("’", "'").strip("'") for m in _TOKEN.finditer(text) if m.group(0).strip("'’")]
@@ -137,10 +130,6 @@ def stresses(word: str) -> tuple[int, ...] | None:
     if not prons:
         return None
     return tuple(int(ph[-1]) for ph in prons[0].split() if ph[-1].isdigit())
-
-
-def is_function_word(word: str) -> bool:
-    return word.lower() in FUNCTION_WORDS
 
 
 def derive_english(text: str) -> Derivation:

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
+from mit_trainer.core.defaults import DB_FILENAME
 from mit_trainer.gui import wiring
 from mit_trainer.gui.main_window import MainWindow
 from mit_trainer.gui.patient.model import PatientScreenModel
@@ -36,6 +38,7 @@ class Services(QObject):
 
     theme_changed = Signal(object)  # Theme
     audio_message = Signal(str)  # device lost / restarted: shown to the therapist
+    store_ready = Signal(object)  # the store, once it has opened (on the GUI thread)
 
     def __init__(self, app: QApplication, settings: GuiSettings, *, db: str | None, audio: Any) -> None:
         super().__init__()
@@ -59,6 +62,7 @@ class Services(QObject):
             parent=self,
         )
         self.patient_window.tapped.connect(self.controller.mark_tap)
+        self.tap_shortcut: QShortcut | None = None  # see add_tap_key
         self.controller.live.frames.connect(self.patient_window.trace.add_frames)
         self.controller.recording_changed.connect(self._recording_changed)
         self.patient_model.on_pause_requested(self.controller.toggle_pause)
@@ -68,6 +72,7 @@ class Services(QObject):
         self._audio_watch.timeout.connect(self._check_audio)
         self._audio_watch.start()
         self.calibration_recording: Any = lambda: False  # set by the calibration wizard while it is open
+        self.record_model_recording: Any = lambda: False  # set by the "Record my model" dialog
         self.idle_lock = IdleLock(timeout_s=settings.auto_lock_min * 60.0, is_busy=self.recording_anything)
         self.idle_lock.watch_application(app)
         # Widgets that carry the theme's style sheet: the patient window, and the main window's pages and
@@ -77,8 +82,10 @@ class Services(QObject):
         self._shut = False
 
     def recording_anything(self) -> bool:
-        """A session attempt or a calibration recording is running (the auto-lock waits)."""
-        return bool(self.controller.is_recording() or self.calibration_recording())
+        """A session attempt, a calibration or a recorded model is being recorded (the auto-lock waits)."""
+        return bool(
+            self.controller.is_recording() or self.calibration_recording() or self.record_model_recording()
+        )
 
     def _check_audio(self) -> None:
         """Device loss is noticed by the audio engine's watchdog; here it reaches the therapist (4 Hz)."""
@@ -126,6 +133,8 @@ class Services(QObject):
         pw = self.patient_window
         pw.set_tap_side(st.tap_side)
         pw.tap_pad.set_side_mm(st.tap_pad_mm)
+        if self.tap_shortcut is not None:
+            self.tap_shortcut.setKey(QKeySequence(st.tap_key))
         pw.lanes.set_point_size(40.0 * st.font_scale)
         self.controller.cue_tone = st.cue_tone
         self.idle_lock.set_timeout_s(st.auto_lock_min * 60.0)
@@ -135,6 +144,15 @@ class Services(QObject):
             self.theme_work.run(steps)
         else:
             self.theme_work.run_now(steps)
+
+    def add_tap_key(self, window: QWidget) -> None:
+        """The tap key (or a foot pedal that sends it) taps from whichever of the trainer's windows has
+        focus. It belongs to the always-visible main ``window``: a hidden widget's shortcuts never fire."""
+        shortcut = QShortcut(QKeySequence(self.settings.tap_key), window)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        shortcut.setAutoRepeat(False)
+        shortcut.activated.connect(self.patient_window.tap_pad.tap)
+        self.tap_shortcut = shortcut
 
     def add_themed(self, widget: QWidget) -> None:
         """Give ``widget`` (and its children and dialogs) the theme's style sheet now and on every change."""
@@ -151,6 +169,10 @@ class Services(QObject):
         self.idle_lock.disarm()
         self.idle_lock.unwatch_application(self.app)
         self.tasks.wait_idle()
+        # staged GUI steps not yet run (charts appearing, a restyle): the windows are closing
+        owners = [self, *self.app.topLevelWidgets()]
+        for staged in [s for owner in owners for s in owner.findChildren(StagedWork)]:
+            staged.cancel()
         self.patient_window.close()
         if self.audio is not None and hasattr(self.audio, "close"):
             self.audio.close()
@@ -166,10 +188,11 @@ def build(
 
     settings = settings or load_settings()
     if db is None and settings.data_folder:
-        db = str(Path(settings.data_folder).expanduser() / "mit-trainer.sqlite3")
+        db = str(Path(settings.data_folder).expanduser() / DB_FILENAME)
     services = Services(app, settings, db=db, audio=audio)
     services.apply_settings(staged=False)
     window = MainWindow(services)
+    services.add_tap_key(window)
     add_panels(window, services)
     hold_collections()  # until the session modules are imported (settle_heap)
 
@@ -190,8 +213,12 @@ def build(
 
         def opened(store: Any) -> None:
             services.store = store
+            note = getattr(store, "startup_note", "")
+            if note:  # a crash was recovered, or the file is damaged: said once, where the therapist looks
+                window.lock_screen.message.setText(note)
+                window.say(note)
             window.refresh_therapists()
-            window.on_store_ready()
+            services.store_ready.emit(store)
             prewarm()
 
         def failed(exc: BaseException) -> None:
@@ -274,15 +301,17 @@ def prepare_to_show(app: QApplication, *windows: QWidget) -> None:
         app.sendPostedEvents()
 
 
-def run(*, db: str | None, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+def application() -> QApplication:
+    """The application object, set up as the trainer wants it (also used by the demo)."""
     app = QApplication.instance() or QApplication([])
     # Hand the GIL to the GUI thread more often than every 5 ms while workers analyse audio.
     sys.setswitchinterval(0.002)
     app.setApplicationName("MIT Trainer")
-    if demo or screenshot_dir is not None:
-        from mit_trainer.gui.demo import run_demo
+    return app  # type: ignore[return-value]
 
-        return run_demo(app, db=db, screenshot_dir=screenshot_dir)
+
+def run(*, db: str | None) -> int:
+    app = application()
     services, window = build(app, db=db)
     window.resize(1280, 800)
     window.lock()

@@ -64,6 +64,9 @@ class PaintedChart(QWidget):
         self._y_range = (0.0, 1.0)
         self.x_ticks: Callable[[float, float], list[float]] = lambda lo, hi: tick_values(lo, hi, max_ticks=10)
         self.y_ticks: Callable[[float, float], list[float]] = lambda lo, hi: tick_values(lo, hi, max_ticks=6)
+        self.x_label: Callable[[float], str] = lambda v: f"{v:g}"  # a tick's text
+        self.y_label: Callable[[float], str] = lambda v: f"{v:g}"
+        self.y_label_room = "-88"  # the widest y tick text expected (sets the left margin)
         self._canvas: QPixmap | None = None
         self.canvas_builds = 0  # how often the whole canvas was drawn (tests, benchmarks)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -98,9 +101,9 @@ class PaintedChart(QWidget):
     def plot_rect(self) -> QRectF:
         """The data area in widget coordinates (axes and their titles are outside it)."""
         fm = QFontMetricsF(self.axis_font())
-        left = fm.horizontalAdvance("-88") + 14
+        left = fm.horizontalAdvance(self.y_label_room) + 14
         top = fm.height() * 1.4 + 6
-        bottom = fm.height() * 2.4 + 6
+        bottom = fm.height() * (2.4 if self.x_title else 1.4) + 6
         return QRectF(left, top, max(1.0, self.width() - left - 14.0), max(1.0, self.height() - top - bottom))
 
     def to_widget(self, plot_rect: QRectF | None = None) -> QTransform:
@@ -126,6 +129,7 @@ class PaintedChart(QWidget):
             return None
         r = self.plot_rect()
         xf = self.to_widget(r)
+        assert self._canvas is not None  # (_canvas_fits)
         p = QPainter(self._canvas)
         self._enter_data(p, r, xf)
         try:
@@ -203,13 +207,13 @@ class PaintedChart(QWidget):
             p.setPen(grid)
             p.drawLine(QPointF(r.left(), py), QPointF(r.right(), py))
             p.setPen(text)
-            label = f"{y:g}"
+            label = self.y_label(y)
             p.drawText(QPointF(r.left() - 6 - fm.horizontalAdvance(label), py + fm.ascent() / 2 - 1), label)
         for x in self.x_ticks(x0, x1):
             px = xf.map(QPointF(x, y0)).x()
             p.setPen(text)
             p.drawLine(QPointF(px, r.bottom()), QPointF(px, r.bottom() + 5))
-            label = f"{x:g}"
+            label = self.x_label(x)
             p.drawText(QPointF(px - fm.horizontalAdvance(label) / 2, r.bottom() + 6 + fm.ascent()), label)
         p.setPen(text)
         p.drawRect(r)

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from mit_trainer.core import defaults
 from mit_trainer.gui import wiring
 from mit_trainer.gui.editor.phrase_editor import PhraseEditor
 from mit_trainer.gui.main_window import MainWindow
@@ -32,13 +33,12 @@ def add_panels(window: MainWindow, s: Any) -> None:
         },
     )
     editor = PhraseEditor(folders=wiring.phrase_folders, tasks=s.tasks)
-    window.add_page("session", "&Session", session)
-    window.add_page("patients", "&Patients", patients)
-    window.add_page("editor", "P&hrase sets", editor)
+    window.add_page("session", "Session", session)
+    window.add_page("patients", "Patients", patients)
+    window.add_page("editor", "Phrase sets", editor)
     _add_optional_pages(window, s)
 
     s.theme_changed.connect(session.attempt_view.set_theme)
-    s.theme_changed.connect(window.pages["progress"].apply_theme)
     session.end_requested.connect(window.ask_end_session)
     s.controller.summary_ready.connect(window.show_summary)
     s.controller.message.connect(window.say)
@@ -47,20 +47,23 @@ def add_panels(window: MainWindow, s: Any) -> None:
     patients.start_requested.connect(lambda req: start_session(window, s, req))
     patients.calibrate_requested.connect(lambda p: open_calibration(window, s, p))
     editor.play_requested.connect(lambda phrase: play_phrase(window, s, phrase))
+    editor.record_model_requested.connect(
+        lambda phrase, set_name: open_record_model(window, s, phrase, set_name, patient_voice=None)
+    )
+    session.record_model_requested.connect(lambda: record_model_in_session(window, s))
     editor.saved.connect(lambda _p: patients.reload())
 
-    def on_store_ready() -> None:
-        patients.reload()  # the editor lists its sets when first shown
-
-    window.on_store_ready = on_store_ready  # type: ignore[attr-defined]
+    s.store_ready.connect(lambda _store: patients.reload())  # the editor lists its sets when first shown
 
 
 def _add_optional_pages(window: MainWindow, s: Any) -> None:
     from mit_trainer.gui.progress.progress_panel import ProgressPanel
     from mit_trainer.gui.settings_panel import SettingsPanel
 
-    window.add_page("progress", "Pro&gress", ProgressPanel(s))
-    window.add_page("settings", "Se&ttings", SettingsPanel(s))
+    progress = ProgressPanel(s)
+    window.add_page("progress", "Progress", progress)
+    s.theme_changed.connect(progress.apply_theme)
+    window.add_page("settings", "Settings", SettingsPanel(s))
 
 
 def start_session(window: MainWindow, s: Any, req: SessionRequest) -> None:
@@ -91,9 +94,11 @@ def open_calibration(window: MainWindow, s: Any, patient: Any) -> None:
     from mit_trainer.gui.therapist.calibration import CalibrationWizard
 
     wizard = CalibrationWizard(s, patient, parent=window.dialog_parent())
-    window.calibration = wizard  # type: ignore[attr-defined]
+    window.calibration = wizard
     s.calibration_recording = wizard.is_recording
-    wizard.saved.connect(lambda _hz: window.pages["patients"].reload(select_code=patient.code))
+    patients = window.pages["patients"]
+    if isinstance(patients, PatientsPanel):
+        wizard.saved.connect(lambda _hz: patients.reload(select_code=patient.code))
     wizard.open()
 
 
@@ -104,8 +109,49 @@ def play_phrase(window: MainWindow, s: Any, phrase: Any) -> None:
         return
 
     def render() -> Any:
-        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=150.0)
+        return wiring.render_phrase(phrase, settings=s.settings, low_note_hz=defaults.LOW_NOTE_HZ)
 
     s.tasks.run_in_background(
         render, lambda stim: wiring.play(s.audio, stim), lambda e: window.say(str(e)), executor="analysis"
     )
+
+
+def open_record_model(window: MainWindow, s: Any, phrase: Any, set_name: str, *, patient_voice: Any) -> Any:
+    """The "Record my model" dialog for ``phrase`` of the set ``set_name``: at the session's tempo and
+    interval (``patient_voice``, a session's VoiceSettings) or the workstation's defaults."""
+    from mit_trainer.app.recorded_model import ModelTarget
+    from mit_trainer.gui.therapist.record_model import RecordModelDialog
+
+    if s.store is None:
+        window.say("The database is not open yet.")
+        return None
+    voice = patient_voice or s.settings
+    target = ModelTarget(
+        phrase,
+        set_name,
+        tempo_bpm=float(voice.tempo_bpm),
+        interval_semitones=float(voice.interval_semitones) or 3.0,
+        low_hz=getattr(voice, "low_note_hz", None),
+    )
+    dialog = RecordModelDialog(
+        s, target, therapist_id=getattr(s.therapist, "id", None), parent=window.dialog_parent(), theme=s.theme
+    )
+    window.record_model_dialog = dialog  # type: ignore[attr-defined]
+    s.record_model_recording = dialog.is_recording
+    dialog.finished.connect(lambda _r: setattr(s, "record_model_recording", lambda: False))
+    dialog.open()
+    return dialog
+
+
+def record_model_in_session(window: MainWindow, s: Any) -> Any:
+    """ "Record my model" from the session panel: the current item's phrase, at the session's voice."""
+    session = s.controller.session
+    phrase = session.current_phrase() if session is not None else None
+    if phrase is None:
+        window.say("Start a session and reach an item first.")
+        return None
+    dialog = open_record_model(window, s, phrase, session.phrase_set.name, patient_voice=session.voice)
+    if dialog is not None:  # a model kept or deleted now is played from the next render on
+        dialog.kept.connect(lambda _m: session.forget_rendered_model())
+        dialog.deleted.connect(lambda _i: session.forget_rendered_model())
+    return dialog

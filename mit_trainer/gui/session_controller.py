@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mit_trainer.app.response_window import ResponseWindow
+from mit_trainer.core import defaults
 from mit_trainer.gui.live_pitch import LivePitch
 from mit_trainer.gui.patient.model import Feedback, PatientScreenModel, Phase, TargetNote
 from mit_trainer.gui.ports import AudioPort, RecordingPort, SessionPort
@@ -90,7 +91,7 @@ class SessionController(DecisionsMixin, QObject):
         self.stop_on_silence = True  # end the recording once the patient has answered and is silent
         self.start_on_voice = False  # the response's time limit counts from the patient's first voice
         self.cue_tone = False  # a soft tone mixed into the model's output where the patient's turn begins
-        self.low_note_hz, self.interval_semitones = 150.0, 3.0
+        self.low_note_hz, self.interval_semitones = defaults.LOW_NOTE_HZ, defaults.INTERVAL_SEMITONES
         self._model_end_s = 0.0
         self._response_from_s = 0.0
         self._model_reported = False
@@ -147,9 +148,12 @@ class SessionController(DecisionsMixin, QObject):
             probe = step is not None and str(vget(step, "cue", "")) == "none"
             self._patient.update(
                 syllables=tuple(phrase.syllables),
+                text=str(phrase.text),
                 pattern=tuple(phrase.pattern),
                 beats=tuple(phrase.beats),
                 prompt=(phrase.probe or vget(step, "prompt")) if probe else None,
+                words_hidden=probe,  # the question, never its answer
+                language=str(getattr(getattr(self.session, "phrase_set", None), "language", "en") or "en"),
             )
         if self.awaiting() == "done":
             self._patient.update(phase=Phase.FEEDBACK, feedback=Feedback.THANK_YOU)

@@ -84,6 +84,12 @@ class DecisionsMixin:
             self._patient.update(phase=Phase.IDLE, feedback=None)
         self._show_view(view)
 
+    def replan(self, phrase_ids: list[str]) -> None:
+        """The therapist's new list of the items still to come (on the database worker)."""
+        session = self.session
+        if session is not None and hasattr(session, "replan"):
+            self._run(lambda: session.replan(list(phrase_ids)), self._show_view)
+
     def continue_(self) -> None:
         if self.session is not None:
             self._decide(self.session.continue_)

@@ -9,10 +9,10 @@ this page is visible.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -34,6 +35,8 @@ from mit_trainer.app.voices import MODEL_VOICE_LABELS
 from mit_trainer.gui import wiring
 from mit_trainer.gui.settings_store import GuiSettings
 from mit_trainer.gui.theme import THEMES
+
+W = TypeVar("W", bound=QWidget)
 
 
 class SettingsPanel(QWidget):
@@ -78,6 +81,13 @@ class SettingsPanel(QWidget):
             "a patient can have their own voice (Patients page)."
         )
         add(mf, "model_voice", "Model &voice", model_voice)
+        model_source = QComboBox()
+        for label, key in (
+            ("synthesized", "synthesized"),
+            ("my recorded model (fallback to synthesized)", "recorded"),
+        ):
+            model_source.addItem(label, key)
+        add(mf, "model_source", "Model voice s&ource", model_source)
         interval = QDoubleSpinBox()
         interval.setRange(2, 7)
         interval.setDecimals(0)
@@ -90,7 +100,7 @@ class SettingsPanel(QWidget):
         add(mf, "tempo_bpm", "T&empo (new patients)", tempo)
         protocol = QComboBox()
         protocol.addItems(wiring.protocol_ids())
-        add(mf, "default_protocol", "Default &protocol", protocol)
+        add(mf, "default_protocol", "Default p&rotocol", protocol)
         add(mf, "cue_tone", "", QCheckBox('Play a soft tone with the "Your turn" cue'))
 
         look_box = QGroupBox("Screens and safety")
@@ -108,16 +118,22 @@ class SettingsPanel(QWidget):
         lock.setSuffix(" min")
         add(lf, "auto_lock_min", "&Lock after idle", lock)
         screen = QComboBox()
-        add(lf, "patient_screen", "Patient &screen", screen)
+        add(lf, "patient_screen", "Patient scree&n", screen)
         add(lf, "patient_full_screen", "", QCheckBox("Patient view full screen"))
         side = QComboBox()
         side.addItems(["left", "right"])
-        add(lf, "tap_side", "&Tap pad side", side)
+        add(lf, "tap_side", "Tap &pad side", side)
         pad = QDoubleSpinBox()
         pad.setRange(25, 90)
         pad.setDecimals(0)
         pad.setSuffix(" mm")
         add(lf, "tap_pad_mm", "Tap pad si&ze", pad)
+        tap_key = QKeySequenceEdit()
+        tap_key.setMaximumSequenceLength(1)
+        tap_key.setToolTip("A tap from any of the trainer's windows; a USB foot pedal can send this key")
+        add(lf, "tap_key", "Tap &key (foot pedal)", tap_key)
+        for inner in tap_key.findChildren(QLineEdit):  # the editor's own line edit, for screen readers
+            inner.setAccessibleName("Tap key (foot pedal)")
         folder_row = QWidget()
         fr = QHBoxLayout(folder_row)
         fr.setContentsMargins(0, 0, 0, 0)
@@ -154,55 +170,81 @@ class SettingsPanel(QWidget):
         self.load(services.settings)
 
     # --- settings <-> widgets -------------------------------------------------------------------------
+    # typed access to the form's widgets
+    def _get(self, key: str, kind: type[W]) -> W:
+        widget = self.w[key]
+        assert isinstance(widget, kind), (key, widget)
+        return widget
+
+    def _combo(self, key: str) -> QComboBox:
+        return self._get(key, QComboBox)
+
+    def _spin(self, key: str) -> QDoubleSpinBox:
+        return self._get(key, QDoubleSpinBox)
+
+    def _check(self, key: str) -> QCheckBox:
+        return self._get(key, QCheckBox)
+
+    def _slider(self, key: str) -> QSlider:
+        return self._get(key, QSlider)
+
+    def _keys(self, key: str) -> QKeySequenceEdit:
+        return self._get(key, QKeySequenceEdit)
+
     def load(self, st: GuiSettings) -> None:
-        w = self.w
         for key in ("input_device", "output_device"):
-            box = w[key]
+            box = self._combo(key)
             box.clear()
             box.addItem("(system default)", None)
             for name in wiring.device_names(self.s.audio, inputs=key == "input_device"):
                 box.addItem(name, name)
             idx = box.findData(getattr(st, key))
             box.setCurrentIndex(max(0, idx))
-        w["model_volume"].setValue(round(st.model_volume * 100))
-        w["model_voice"].setCurrentIndex(max(0, w["model_voice"].findData(st.model_voice)))
-        w["interval_semitones"].setValue(st.interval_semitones)
-        w["tempo_bpm"].setValue(st.tempo_bpm)
-        w["default_protocol"].setCurrentText(st.default_protocol)
-        w["cue_tone"].setChecked(st.cue_tone)
-        w["theme"].setCurrentText(st.theme)
-        w["font_scale"].setValue(st.font_scale)
-        w["auto_lock_min"].setValue(st.auto_lock_min)
-        screens = w["patient_screen"]
+        self._slider("model_volume").setValue(round(st.model_volume * 100))
+        self._combo("model_voice").setCurrentIndex(
+            max(0, self._combo("model_voice").findData(st.model_voice))
+        )
+        sources = self._combo("model_source")
+        sources.setCurrentIndex(max(0, sources.findData(st.model_source)))
+        self._spin("interval_semitones").setValue(st.interval_semitones)
+        self._spin("tempo_bpm").setValue(st.tempo_bpm)
+        self._combo("default_protocol").setCurrentText(st.default_protocol)
+        self._check("cue_tone").setChecked(st.cue_tone)
+        self._combo("theme").setCurrentText(st.theme)
+        self._spin("font_scale").setValue(st.font_scale)
+        self._spin("auto_lock_min").setValue(st.auto_lock_min)
+        screens = self._combo("patient_screen")
         screens.clear()
-        screens.addItem("last screen", -1)
+        screens.addItem("another screen than this one", -1)
         for i, sc in enumerate(QGuiApplication.screens()):
             screens.addItem(f"{i + 1}: {sc.name()} {sc.size().width()}x{sc.size().height()}", i)
         screens.setCurrentIndex(max(0, screens.findData(st.patient_screen)))
-        w["patient_full_screen"].setChecked(st.patient_full_screen)
-        w["tap_side"].setCurrentText(st.tap_side)
-        w["tap_pad_mm"].setValue(st.tap_pad_mm)
+        self._check("patient_full_screen").setChecked(st.patient_full_screen)
+        self._combo("tap_side").setCurrentText(st.tap_side)
+        self._spin("tap_pad_mm").setValue(st.tap_pad_mm)
+        self._keys("tap_key").setKeySequence(QKeySequence(st.tap_key))
         self.folder.setText(st.data_folder or "")
 
     def current(self) -> GuiSettings:
-        w = self.w
         return dataclasses.replace(
             self.s.settings,
-            input_device=w["input_device"].currentData(),
-            output_device=w["output_device"].currentData(),
-            model_volume=w["model_volume"].value() / 100.0,
-            model_voice=w["model_voice"].currentData() or "auto",
-            interval_semitones=w["interval_semitones"].value(),
-            tempo_bpm=w["tempo_bpm"].value(),
-            default_protocol=w["default_protocol"].currentText(),
-            cue_tone=w["cue_tone"].isChecked(),
-            theme=w["theme"].currentText(),
-            font_scale=round(w["font_scale"].value(), 2),
-            auto_lock_min=w["auto_lock_min"].value(),
-            patient_screen=int(w["patient_screen"].currentData()),
-            patient_full_screen=w["patient_full_screen"].isChecked(),
-            tap_side=w["tap_side"].currentText(),
-            tap_pad_mm=w["tap_pad_mm"].value(),
+            input_device=self._combo("input_device").currentData(),
+            output_device=self._combo("output_device").currentData(),
+            model_volume=self._slider("model_volume").value() / 100.0,
+            model_voice=self._combo("model_voice").currentData() or "auto",
+            model_source=self._combo("model_source").currentData() or "synthesized",
+            interval_semitones=self._spin("interval_semitones").value(),
+            tempo_bpm=self._spin("tempo_bpm").value(),
+            default_protocol=self._combo("default_protocol").currentText(),
+            cue_tone=self._check("cue_tone").isChecked(),
+            theme=self._combo("theme").currentText(),
+            font_scale=round(self._spin("font_scale").value(), 2),
+            auto_lock_min=self._spin("auto_lock_min").value(),
+            patient_screen=int(self._combo("patient_screen").currentData()),
+            patient_full_screen=self._check("patient_full_screen").isChecked(),
+            tap_side=self._combo("tap_side").currentText(),
+            tap_pad_mm=self._spin("tap_pad_mm").value(),
+            tap_key=self._keys("tap_key").keySequence().toString(),
             data_folder=self.folder.text().strip() or None,
         )
 

@@ -29,16 +29,18 @@ class GuiSettings:
     input_device: str | None = None
     output_device: str | None = None
     model_volume: float = 0.8  # 0..1
-    model_voice: str = "auto"  # app.model_cache.MODEL_VOICES: "auto" (from the low note), "male", "female"...
+    model_voice: str = "auto"  # app.voices.MODEL_VOICES: "auto" (from the low note), "male", "female"...
+    model_source: str = "synthesized"  # "synthesized" | "recorded" (the therapist's, else synthesized)
     interval_semitones: float = 3.0  # default for new patients
     tempo_bpm: float = 60.0
     default_protocol: str = "HE1989"
     data_folder: str | None = None  # None: the store's default folder
-    patient_screen: int = -1  # index into QGuiApplication.screens(); -1: the last one
+    patient_screen: int = -1  # index into QGuiApplication.screens(); -1: any screen but the therapist's
     patient_full_screen: bool = False
     cue_tone: bool = False
     tap_side: str = "left"
     tap_pad_mm: float = 45.0
+    tap_key: str = "F12"  # a tap from any window of the trainer (a USB foot pedal sends a key); "" = none
 
 
 def settings_path() -> Path:

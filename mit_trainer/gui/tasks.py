@@ -141,6 +141,11 @@ class StagedWork(QObject):
     def pending(self) -> bool:
         return bool(self._steps)
 
+    def cancel(self) -> None:
+        """Drop the steps not yet run (the window is closing)."""
+        self._timer.stop()
+        self._steps = []
+
     def remaining(self) -> list[Callable[[], None]]:
         """The steps not yet run (to run other steps before them: ``run([*first, *remaining()])``)."""
         return list(self._steps)

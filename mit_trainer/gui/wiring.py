@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mit_trainer.core import defaults
+
 log = logging.getLogger(__name__)
 
 
@@ -49,10 +51,14 @@ def load_runtimes() -> None:
 
 
 def open_store(db: str | None) -> Any:
-    """Open the store and repair recordings a crash left incomplete (app layer's start-up)."""
+    """Open the store and recover what a crash left (app layer's start-up); what was recovered, and a
+    damaged file, are noted on the store as ``startup_note`` for the window to say once."""
     from mit_trainer.app.startup import open_trainer_store
 
-    return open_trainer_store(db).store
+    started = open_trainer_store(db)
+    notes = [n for n in (started.store.damaged, started.message) if n]
+    started.store.startup_note = " ".join(notes)  # type: ignore[attr-defined]
+    return started.store
 
 
 def data_dir() -> Path:
@@ -97,7 +103,7 @@ def phrase_set_choices() -> list[tuple[str, str]]:
 
 def protocol_ids() -> list[str]:
     try:
-        from mit_trainer.core.protocol import shipped_protocols
+        from mit_trainer.core.protocol_files import shipped_protocols
 
         return [p.id for p in shipped_protocols()]
     except Exception as exc:  # a broken protocol file must not stop the window from opening
@@ -237,7 +243,7 @@ def audio_test(audio: Any) -> str:
 
     import numpy as np
 
-    rate = 48_000
+    rate = defaults.STREAM_SAMPLE_RATE_HZ
     t = np.arange(rate) / rate
     tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
     rec = audio.start_attempt(tone, rate, scratch_recordings_dir() / "audio-test.wav")
@@ -276,7 +282,7 @@ def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
             float(settings.interval_semitones),
             float(settings.tempo_bpm),
             "intone",
-            sample_rate_hz=48_000,
+            sample_rate_hz=defaults.STREAM_SAMPLE_RATE_HZ,
         )
     )
 
@@ -289,7 +295,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
     """A new :class:`~mit_trainer.app.session.TrainingSession` for the request of the patients panel."""
     from mit_trainer.app.session import TrainingSession, VoiceSettings
     from mit_trainer.core.phrases import load_phrase_set
-    from mit_trainer.core.protocol import load_protocol
+    from mit_trainer.core.protocol_files import load_protocol
 
     voice = VoiceSettings(
         low_note_hz=req.low_note_hz,
@@ -297,7 +303,9 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         tempo_bpm=req.tempo_bpm,
         model_gain=float(settings.model_volume),
         model_voice=str(getattr(settings, "model_voice", "auto")),
+        model_source=str(getattr(settings, "model_source", "synthesized")),
     )
+    plan = getattr(req, "plan", None)
     session = TrainingSession.start(
         store,
         patient_code=req.patient.code,
@@ -307,9 +315,40 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         therapist_id=therapist_id,
         voice=voice,
         fatigue_before=req.fatigue_before,
+        plan_items=list(plan) if plan else None,
     )
     # Render the first models ahead while the therapist reads the first step (a background thread; WORLD
     # and numpy release the interpreter lock: measured, the GUI thread's longest gap stayed under 30 ms).
     session.prefetch_items = 2
     session.prefetch_models()
     return session
+
+
+def propose_plan(store: Any, *, patient_code: str, protocol_id: str, phrase_set_path: str, level: int) -> Any:
+    """The planner's proposal for today, the phrases that could be added, and a note on what was left out:
+    ``(entries, choices, note)``, entries and choices as ``(phrase_id, text, trained)`` tuples."""
+    from mit_trainer.app.session_rules import propose_plan as propose
+    from mit_trainer.core.phrases import load_phrase_set
+    from mit_trainer.core.protocol_files import load_protocol
+
+    ps = load_phrase_set(phrase_set_path)
+    plan = propose(store, patient_code=patient_code, protocol=load_protocol(protocol_id), phrase_set=ps,
+                   level=level)  # fmt: skip
+    by_id = {p.id: p for p in ps.phrases}
+    entries = [(i.phrase_id, by_id[i.phrase_id].text, i.kind.value == "trained") for i in plan.items]
+    choices = [(p.id, p.text, p.trained) for p in ps.phrases if p.level == level]
+    left = []
+    if plan.blocked:
+        left.append(f"{len(plan.blocked)} practised in the last day")
+    if plan.dropped:
+        left.append(f"{len(plan.dropped)} dropped after repeated failures")
+    note = "Proposed by the planner" + (f" ({'; '.join(left)} left out)" if left else "") + "."
+    return entries, choices, note
+
+
+def plan_warner(phrase_set: Any) -> Any:
+    """``ids -> warnings`` for a plan of this set's phrases (the protocol's rules, as advice)."""
+    from mit_trainer.app.session_plan import plan_warnings
+
+    by_id = {p.id: p for p in phrase_set.phrases}
+    return lambda ids: plan_warnings([by_id[i] for i in ids if i in by_id])

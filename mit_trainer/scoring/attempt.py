@@ -7,6 +7,7 @@ round-trips through the JSON of DESIGN.md §3 (``to_json`` / ``from_json``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mit_trainer.analysis.alignment import align_syllables
+from mit_trainer.analysis.echo import EchoSettings, cancel_echo
 from mit_trainer.analysis.segmentation import DetectedSyllable, frame_activity, segment_syllables
 from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.results import ANALYSIS_VERSION, VERDICTS, AttemptAnalysis, SyllableResult
@@ -86,6 +88,9 @@ def analyze_attempt(
     interval_semitones: float | None = None,
     audio_name: str | None = None,
     track: PitchTrack | None = None,
+    played: npt.ArrayLike | None = None,
+    played_rate_hz: float | None = None,
+    played_offset_s: float | None = 0.0,
 ) -> AttemptAnalysis:
     """Judge one recorded attempt at ``phrase``.
 
@@ -97,7 +102,21 @@ def analyze_attempt(
     against them); ``prompt_end_s`` the end of the model/prompt (gives latency);
     ``interval_semitones`` the target H-L interval (default from settings); ``track``
     a pitch track already computed for these samples (skips tracking).
+
+    ``played`` is the model as the trainer played it (at ``played_rate_hz``), its first
+    sample ``played_offset_s`` after the recording's start (negative: before it; None:
+    unknown, searched). The played model is then cancelled from the recording
+    (:mod:`mit_trainer.analysis.echo`), the analysis runs on what is left, frames the
+    model explains count as unvoiced, a given ``track`` is ignored (it heard the model),
+    and the result carries an ``echo`` summary.
     """
+    if played is not None:
+        return _analyze_cancelled(
+            samples, sample_rate_hz=sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
+            settings=settings, tempo_bpm=tempo_bpm, model_syllables=model_syllables,
+            prompt_end_s=prompt_end_s, interval_semitones=interval_semitones, audio_name=audio_name,
+            played=played, played_rate_hz=played_rate_hz, played_offset_s=played_offset_s,
+        )  # fmt: skip
     s = settings or ScoringSettings()
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -153,6 +172,36 @@ def analyze_attempt(
         return res
     return _score(phrase, mode, s, x, dur, track, act, detected, tempo_bpm, model_syllables,
                   prompt_end_s, interval_semitones, audio_name, warn)  # fmt: skip
+
+
+def _analyze_cancelled(
+    samples: npt.ArrayLike,
+    *,
+    played: npt.ArrayLike,
+    played_rate_hz: float | None,
+    played_offset_s: float | None,
+    sample_rate_hz: float,
+    tracker: str | Tracker | None,
+    echo_settings: EchoSettings | None = None,
+    **kw: Any,
+) -> AttemptAnalysis:
+    """:func:`analyze_attempt` on the recording with the played model cancelled and its frames masked."""
+    if played_rate_hz is None:
+        raise ValueError("played_rate_hz is required with a played model")
+    echo = cancel_echo(
+        _mono_float(samples), sample_rate_hz=sample_rate_hz, played=played,
+        played_rate_hz=played_rate_hz, played_offset_s=played_offset_s, settings=echo_settings,
+    )  # fmt: skip
+    tr = _resolve_tracker(tracker)
+    heard = tr.track(echo.cleaned, sample_rate_hz=echo.sample_rate_hz)
+    explained = echo.explained_at(heard.times_s)
+    track = dataclasses.replace(
+        heard,
+        f0_hz=np.where(explained, np.nan, heard.f0_hz),
+        confidence=np.where(explained, 0.0, heard.confidence),
+    )
+    res = analyze_attempt(echo.cleaned, sample_rate_hz=echo.sample_rate_hz, tracker=tr, track=track, **kw)
+    return dataclasses.replace(res, echo=echo.to_json())
 
 
 def _score(

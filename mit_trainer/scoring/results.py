@@ -77,8 +77,13 @@ class AttemptAnalysis:
     analysis_version: str = ANALYSIS_VERSION
     warnings: tuple[str, ...] = ()
     detected: tuple[DetectedSyllable, ...] = field(default=(), compare=False)
+    #: With a played model: lag_ms, offset_s, reduction_db, explained_fraction, lag_strength (docs/echo.md).
+    echo: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
+        return self._json() | ({} if self.echo is None else {"echo": dict(self.echo)})
+
+    def _json(self) -> dict[str, Any]:
         return {
             "audio": self.audio,
             "phrase_id": self.phrase_id,
@@ -119,4 +124,5 @@ class AttemptAnalysis:
             verdict=str(d["verdict"]),
             analysis_version=str(d.get("analysis_version", "")),
             warnings=tuple(d.get("warnings", ())),
+            echo=dict(d["echo"]) if isinstance(d.get("echo"), dict) else None,
         )

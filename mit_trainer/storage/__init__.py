@@ -7,12 +7,15 @@ by URL. Use :func:`open_store` and the frozen records of :mod:`mit_trainer.stora
 from mit_trainer.storage.deletion import DeletionReport
 from mit_trainer.storage.errors import (
     BadDatabaseUrl,
+    DamagedDatabase,
     DatabaseUnreachable,
     DuplicatePatientCode,
     InvalidValue,
     StoreError,
     UnknownPatient,
     UnknownRecord,
+    UnreadableValue,
+    UnsafePath,
 )
 from mit_trainer.storage.from_analysis import (
     attempt_from_analysis,
@@ -20,6 +23,7 @@ from mit_trainer.storage.from_analysis import (
     syllables_from_analysis,
 )
 from mit_trainer.storage.records import (
+    AccessAttempt,
     Assessment,
     Attempt,
     AttemptInput,
@@ -38,14 +42,23 @@ from mit_trainer.storage.records import (
     TherapistScore,
 )
 from mit_trainer.storage.store import Store, open_store
+from mit_trainer.storage.store_recorded import (
+    RECORDED_MODEL_MODES,
+    RecordedModel,
+    RecordedModelDeletion,
+    RecordedModelInput,
+)
 
 __all__ = [
+    "RECORDED_MODEL_MODES",
+    "AccessAttempt",
     "Assessment",
     "Attempt",
     "AttemptInput",
     "AutoScores",
     "BadDatabaseUrl",
     "Consents",
+    "DamagedDatabase",
     "DatabaseUnreachable",
     "DeletionReport",
     "DuplicatePatientCode",
@@ -55,6 +68,9 @@ __all__ = [
     "Patient",
     "PatientIdentity",
     "PatientSettings",
+    "RecordedModel",
+    "RecordedModelDeletion",
+    "RecordedModelInput",
     "SessionRecord",
     "SessionSummary",
     "Store",
@@ -65,6 +81,8 @@ __all__ = [
     "TherapistScore",
     "UnknownPatient",
     "UnknownRecord",
+    "UnreadableValue",
+    "UnsafePath",
     "attempt_from_analysis",
     "open_store",
     "scores_from_analysis",

@@ -4,18 +4,58 @@ the recordings folder, transactions, and turning database errors into store erro
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO, Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session as OrmSession
 
+from mit_trainer.storage import liveness
 from mit_trainer.storage.engine import Target
-from mit_trainer.storage.errors import DatabaseUnreachable, InvalidValue, UnknownPatient, UnknownRecord
+from mit_trainer.storage.errors import (
+    DamagedDatabase,
+    DatabaseUnreachable,
+    InvalidValue,
+    UnknownPatient,
+    UnknownRecord,
+    UnreadableValue,
+    UnsafePath,
+)
 from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow, TherapistScoreRow
+
+T = TypeVar("T")
+R = TypeVar("R")
+#: A folder name made by the store (a patient's recordings key): letters, digits, '-' and '_'.
+FOLDER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def contained(root: Path, relative: object, *, what: str) -> Path:
+    """``root / relative`` when it stays inside ``root``; else :class:`UnsafePath`.
+
+    ``relative`` comes from the database, so nothing about it is trusted: it must be a non-empty
+    relative path (POSIX or Windows form) without ``..``, and the path with every symbolic link
+    resolved must still lie inside the resolved ``root``."""
+    if not isinstance(relative, str) or not relative.strip() or "\0" in relative:
+        raise UnsafePath(f"{what} {relative!r} is not a usable path")
+    posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or windows.root:
+        raise UnsafePath(f"{what} {relative!r} is absolute; it must lie inside {root}")
+    if ".." in posix.parts or ".." in windows.parts:
+        raise UnsafePath(f"{what} {relative!r} leaves {root}")
+    candidate = root / relative
+    try:
+        resolved, base = candidate.resolve(), root.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise UnsafePath(f"{what} {relative!r} cannot be resolved: {exc}") from exc
+    if resolved != base and base not in resolved.parents:
+        raise UnsafePath(f"{what} {relative!r} leads outside {root} (to {resolved})")
+    return candidate
 
 
 def utc_now() -> datetime:
@@ -37,11 +77,36 @@ class StoreBase:
         self._engine = engine
         self._target = target
         self._recordings_dir = recordings_dir
+        self._problems: dict[str, None] = {}
+        self._damaged: str | None = None
+        self._session_locks: dict[int, tuple[IO[bytes], Path]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Release every database connection (the store cannot be used afterwards)."""
+        for session_id in list(self._session_locks):
+            self._release_session(session_id, remove=False)  # still open: the next start recovers it
         self._engine.dispose()
+
+    # -- sessions in progress (see storage.liveness and storage.recovery) ------------------------
+    def _claim_session(self, session_id: int, recordings_key: str) -> None:
+        """Hold the session's lock file (best effort: a folder that cannot be written is no reason to
+        refuse a session; recovery then falls back on the session's age)."""
+        try:
+            path = self.patient_folder(recordings_key) / liveness.lock_name(session_id)
+            fh = liveness.hold(path)
+        except (OSError, UnsafePath):
+            return
+        if fh is None:
+            return
+        fh.write(json.dumps(liveness.process_tag() | {"session": session_id}).encode())
+        fh.flush()
+        self._session_locks[session_id] = (fh, path)
+
+    def _release_session(self, session_id: int, *, remove: bool = True) -> None:
+        held = self._session_locks.pop(session_id, None)
+        if held is not None:
+            liveness.release(held[0], held[1] if remove else None)
 
     def __enter__(self) -> StoreBase:
         return self
@@ -84,11 +149,52 @@ class StoreBase:
             except IntegrityError as exc:
                 raise InvalidValue(_integrity_message(exc)) from exc
             except OperationalError as exc:
+                if self._damaged is not None and "readonly" in _first_line(exc).replace("-", ""):
+                    raise DamagedDatabase(self._damaged) from exc
                 raise DatabaseUnreachable(f"database {self.location} failed: {_first_line(exc)}") from exc
             except StatementError as exc:  # a value the column types refuse (e.g. a naive datetime)
                 if isinstance(exc.orig, ValueError | TypeError):
                     raise InvalidValue(str(exc.orig)) from exc
                 raise
+            except ValueError as exc:  # a stored value the column types cannot read (see _tolerant)
+                raise UnreadableValue(
+                    f"database {self.location}: a stored value cannot be read: {exc}"
+                ) from exc
+
+    # -- values from the database are not trusted ----------------------------------------------
+    def _report(self, table: str, row_id: object, exc: BaseException) -> None:
+        self._problems[f"{table} row {row_id}: {exc}; skipped"] = None
+
+    def take_problems(self) -> list[str]:
+        """Rows skipped since the last call, one line each (table, id, why); said once."""
+        out = list(self._problems)
+        self._problems.clear()
+        return out
+
+    def _tolerant(self, orm: OrmSession, stmt: Select[R], model: Any, table: str) -> list[R]:
+        """The rows of ``stmt`` (``select(model)...``); a row whose values cannot be read (a date that is
+        not a date) is reported with its table and id and left out instead of failing the whole list."""
+        try:
+            return list(orm.scalars(stmt))
+        except ValueError:
+            pass
+        rows: list[R] = []
+        for row_id in list(orm.scalars(stmt.with_only_columns(model.id))):
+            try:
+                rows.append(orm.scalars(stmt.where(model.id == row_id)).one())
+            except ValueError as exc:
+                self._report(table, row_id, exc)
+        return rows
+
+    def _converted(self, rows: list[R], fn: Callable[[R], T], table: str) -> list[T]:
+        """``fn`` of each row; a row ``fn`` cannot read (garbage JSON) is reported and left out."""
+        out: list[T] = []
+        for row in rows:
+            try:
+                out.append(fn(row))
+            except ValueError as exc:
+                self._report(table, getattr(row, "id", "?"), exc)
+        return out
 
     def _patient_row(self, orm: OrmSession, patient_id: int) -> PatientRow:
         row = orm.get(PatientRow, patient_id)
@@ -101,12 +207,6 @@ class StoreBase:
         if row is None:
             raise UnknownRecord(f"no session with id {session_id}")
         return row
-
-    def _patient_id_for_code(self, orm: OrmSession, code: str) -> int:
-        pid = orm.scalar(select(PatientRow.id).where(PatientRow.code == code))
-        if pid is None:
-            raise UnknownPatient(f"unknown patient {code!r}")
-        return pid
 
     def _final_points_sum(self, session_id: int) -> int:
         """Sum over a session's attempts of the final points (latest therapist score, else automatic)."""
@@ -130,8 +230,15 @@ class StoreBase:
             return total
 
     def resolve_audio(self, audio_path: str) -> Path:
-        """Absolute path of a stored (relative) ``audio_path``."""
-        return self._recordings_dir / audio_path
+        """Path of a stored (relative) ``audio_path``, checked to stay inside the recordings folder
+        (raises :class:`UnsafePath` for ``..``, an absolute path or a symbolic link out)."""
+        return contained(self._recordings_dir, audio_path, what="recording path")
+
+    def patient_folder(self, recordings_key: str) -> Path:
+        """A patient's recordings folder from its stored key, checked like :meth:`resolve_audio`."""
+        if not isinstance(recordings_key, str) or not FOLDER_NAME_RE.fullmatch(recordings_key):
+            raise UnsafePath(f"recordings key {recordings_key!r} is not a plain folder name")
+        return contained(self._recordings_dir, recordings_key, what="recordings folder")
 
     def _relative_audio(self, audio_path: str | Path) -> str:
         path = Path(audio_path)

@@ -33,14 +33,14 @@ if TYPE_CHECKING:
 #: The newest schema revision (the head of ``migrations/versions``; a test checks it against alembic).
 #: Opening a database already at this revision needs no alembic at all: its import alone takes ~0.3 s
 #: and, on the start-up worker, holds the interpreter lock for stretches the GUI thread would wait on.
-SCHEMA_HEAD = "0002_voice"
+SCHEMA_HEAD = "0004_voice"
 
 SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=10000",  # first: switching a new file to WAL waits for a second process
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA synchronous=FULL",
-    "PRAGMA busy_timeout=10000",
 )
 
 
@@ -141,10 +141,54 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     from alembic import command
 
+    if engine.dialect.name == "sqlite":
+        _upgrade_sqlite(engine, revision)
+        return
     with _ALEMBIC_LOCK, engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         command.upgrade(_alembic_config(conn), revision)
+
+
+def _upgrade_sqlite(engine: Engine, revision: str) -> None:
+    """Migrate a SQLite file inside one ``BEGIN IMMEDIATE`` transaction.
+
+    Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, so alembic's
+    ``CREATE TABLE`` statements ran outside any transaction: two processes opening a brand-new file
+    both created the tables and one failed ("table patients already exists"). Here the driver is put
+    in autocommit mode and the transaction is begun by hand with ``BEGIN IMMEDIATE``, which takes the
+    write lock at once: a second process waits (``busy_timeout``), then re-reads the revision inside
+    its own transaction and finds nothing left to do. SQLite's DDL is transactional, so a migration
+    cut off half-way leaves the file as it was.
+    """
+    from alembic import command
+    from sqlalchemy.pool import NullPool
+
+    migrator = create_engine(engine.url, poolclass=NullPool)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_on_connect(dbapi_connection, _record)
+        dbapi_connection.isolation_level = None  # the driver begins nothing by itself
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(migrator, "connect", on_connect)
+    event.listen(migrator, "begin", on_begin)
+    try:
+        with _ALEMBIC_LOCK, migrator.begin() as conn:
+            if revision == "head" and _revision_in(conn) == SCHEMA_HEAD:
+                return  # another process migrated while this one waited for the lock
+            command.upgrade(_alembic_config(conn), revision)
+    finally:
+        migrator.dispose()
+
+
+def _revision_in(conn: Any) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -182,3 +226,29 @@ def known_revisions() -> set[str]:
 
     script = ScriptDirectory.from_config(_alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
+
+
+def backup_sqlite(engine: Engine, dest: Path) -> None:
+    """Copy the SQLite database of ``engine`` to a new file ``dest`` with SQLite's online backup API."""
+    import sqlite3
+
+    raw = engine.raw_connection()
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            raw.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            target.close()
+    finally:
+        raw.close()
+
+
+def quick_check_file(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` of a SQLite file, opened read-only (``["ok"]`` when sound)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [str(r[0]) for r in con.execute("PRAGMA quick_check")]
+    finally:
+        con.close()

@@ -29,3 +29,16 @@ class UnknownRecord(StoreError):
 
 class InvalidValue(StoreError):
     """A value breaks a rule of the store (range, allowed levels, format)."""
+
+
+class UnsafePath(StoreError):
+    """A path or folder name read from the database would leave its root folder (``..``, an absolute
+    path, a symbolic link out): it is reported and never read, written, exported or deleted."""
+
+
+class UnreadableValue(StoreError):
+    """A stored value cannot be read (a date that is not a date, JSON that is not JSON)."""
+
+
+class DamagedDatabase(StoreError):
+    """The database file fails SQLite's integrity check: it is open read-only."""

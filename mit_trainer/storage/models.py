@@ -111,7 +111,7 @@ class PatientSettingsRow(Base):
     phrase_set: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    model_voice: Mapped[str | None] = mapped_column(String(32))  # migration 0002_voice
+    model_voice: Mapped[str | None] = mapped_column(String(32))  # migration 0004_voice
 
 
 class SessionRow(Base):
@@ -260,3 +260,69 @@ class EventRow(Base):
 
 #: Tables whose rows may never be updated (enforced by triggers created in migration 0001).
 APPEND_ONLY_TABLES = ("attempts", "syllables", "taps", "therapist_scores")
+
+
+class RecordedModelRow(Base):
+    """A therapist's own recording of a phrase's model (migration ``0002_recmodel``).
+
+    Kept only when its analysis passed (``accepted``) or the therapist insisted, with a reason."""
+
+    __tablename__ = "recorded_models"
+    __table_args__ = (
+        CheckConstraint("tempo_bpm > 0", name="tempo"),
+        CheckConstraint("low_hz IS NULL OR low_hz > 0", name="low_hz"),
+        CheckConstraint("interval_semitones >= 0 AND interval_semitones <= 12", name="interval"),
+        CheckConstraint("mode IN ('sung', 'sprechgesang', 'spoken')", name="mode"),
+        CheckConstraint("verdict IN ('pass', 'fail', 'no_response')", name="verdict"),
+        CheckConstraint("sample_rate_hz > 0", name="sample_rate"),
+        CheckConstraint(
+            "accepted OR (insisted_reason IS NOT NULL AND length(trim(insisted_reason)) > 0)",
+            name="kept_for_a_reason",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrase_set: Mapped[str] = mapped_column(String(200))
+    phrase_id: Mapped[str] = mapped_column(String(64), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(_fk("therapists.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tempo_bpm: Mapped[float] = mapped_column(Float)
+    low_hz: Mapped[float | None] = mapped_column(Float)
+    interval_semitones: Mapped[float] = mapped_column(Float)
+    mode: Mapped[str] = mapped_column(String(16))
+    audio_path: Mapped[str] = mapped_column(String(500))
+    sample_rate_hz: Mapped[int] = mapped_column(Integer)
+    audio_sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    analysis_json: Mapped[str] = mapped_column(Text)
+    analysis_version: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    insisted_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AccessLogRow(Base):
+    """One PIN attempt (never the PIN): ``unlock``, ``approve`` (a new therapist), ``setup`` (the first
+    therapist) or ``refused`` (asked while throttled; not checked, not counted)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (CheckConstraint("action IN ('unlock', 'approve', 'setup', 'refused')", name="action"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int | None] = mapped_column(_fk("therapists.id", "SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))
+    success: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ResearchIdRow(Base):
+    """The clinic's key: patient -> random research id, one per export key (migration 0003_relstore)."""
+
+    __tablename__ = "research_ids"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "export_key"),
+        UniqueConstraint("export_key", "research_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_fk("patients.id"))
+    export_key: Mapped[str] = mapped_column(String(64))
+    research_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

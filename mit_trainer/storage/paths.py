@@ -12,10 +12,14 @@ from pathlib import Path
 
 import platformdirs
 
+from mit_trainer.core import defaults
+
 #: File name of the default SQLite database inside the data folder.
-DB_FILENAME = "mit-trainer.sqlite3"
+DB_FILENAME = defaults.DB_FILENAME
 #: Name of the recordings folder, kept beside the database file.
 RECORDINGS_DIRNAME = "recordings"
+#: Name of the folder of ``mit-trainer db backup`` copies, kept beside the database file.
+BACKUPS_DIRNAME = "backups"
 #: Environment variable that overrides the data folder.
 HOME_ENV = "MIT_TRAINER_HOME"
 

@@ -302,3 +302,18 @@ class HistoryEntry:
     step_id: str
     trained: bool
     session_id: int
+
+
+#: What a PIN was entered for (the ``access_log.action`` column).
+ACCESS_ACTIONS = ("unlock", "approve", "setup", "refused")
+
+
+@dataclass(frozen=True)
+class AccessAttempt:
+    """One row of the access audit: who was chosen, when, what for, whether the PIN was right."""
+
+    id: int
+    therapist_id: int | None
+    action: str
+    success: bool
+    created_at: datetime

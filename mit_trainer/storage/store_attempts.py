@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import defer
 
@@ -181,20 +181,21 @@ class AttemptsMixin(StoreBase):
         """A session's attempts in order, each with syllables, taps and therapist scores."""
         with self._tx() as orm:
             self._session_row(orm, session_id)
-            rows = list(
-                orm.scalars(
-                    select(AttemptRow)
-                    .where(AttemptRow.session_id == session_id)
-                    .order_by(AttemptRow.started_at, AttemptRow.id)
-                )
+            stmt = (
+                select(AttemptRow)
+                .where(AttemptRow.session_id == session_id)
+                .order_by(AttemptRow.started_at, AttemptRow.id)
             )
-            return _load_attempts(orm, rows)
+            rows = self._tolerant(orm, stmt, AttemptRow, "attempts")
+            return _load_attempts(orm, rows, self._report)
 
     def session_summary(self, session_id: int) -> SessionSummary:
         """Points (final: therapist score when present), attempts, items and per-step totals."""
         with self._tx() as orm:
             session = convert.session(self._session_row(orm, session_id))
-            rows = _light_attempts(orm, AttemptRow.session_id == session_id)
+            rows = self._tolerant(
+                orm, _light_stmt(AttemptRow.session_id == session_id), AttemptRow, "attempts"
+            )
             scores = _scores_by_attempt(orm, [r.id for r in rows])
         steps: dict[str, list[int]] = {}
         total = 0
@@ -219,7 +220,8 @@ class AttemptsMixin(StoreBase):
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
             session_ids = select(SessionRow.id).where(SessionRow.patient_id == patient_id)
-            rows = _light_attempts(orm, AttemptRow.session_id.in_(session_ids))
+            stmt = _light_stmt(AttemptRow.session_id.in_(session_ids))
+            rows = self._tolerant(orm, stmt, AttemptRow, "attempts")
             scores = _scores_by_attempt(orm, [r.id for r in rows])
         out = []
         for r in rows:
@@ -239,15 +241,14 @@ class AttemptsMixin(StoreBase):
         return out
 
 
-def _light_attempts(orm: OrmSession, where: ColumnElement[bool]) -> list[AttemptRow]:
+def _light_stmt(where: ColumnElement[bool]) -> Select[AttemptRow]:
     """Attempt rows without their (large) analysis JSON, in order."""
-    stmt = (
+    return (
         select(AttemptRow)
         .options(defer(AttemptRow.analysis_json))
         .where(where)
         .order_by(AttemptRow.started_at, AttemptRow.id)
     )
-    return list(orm.scalars(stmt))
 
 
 def _final(row: AttemptRow, scores: list[TherapistScoreRow] | None) -> tuple[str | None, int | None]:
@@ -270,7 +271,13 @@ def _scores_by_attempt(orm: OrmSession, ids: Sequence[int]) -> dict[int, list[Th
     return out
 
 
-def _load_attempts(orm: OrmSession, rows: Sequence[AttemptRow]) -> list[Attempt]:
+def _load_attempts(
+    orm: OrmSession,
+    rows: Sequence[AttemptRow],
+    report: Callable[[str, object, BaseException], None] | None = None,
+) -> list[Attempt]:
+    """Attempts with their syllables, taps and scores; with ``report``, an attempt whose analysis JSON
+    cannot be read is reported and left out (without it, the error is raised)."""
     ids = [r.id for r in rows]
     syllables: dict[int, list[SyllableRow]] = defaultdict(list)
     taps: dict[int, list[TapRow]] = defaultdict(list)
@@ -280,7 +287,15 @@ def _load_attempts(orm: OrmSession, rows: Sequence[AttemptRow]) -> list[Attempt]
         for t in orm.scalars(select(TapRow).where(TapRow.attempt_id.in_(chunk))):
             taps[t.attempt_id].append(t)
     scores = _scores_by_attempt(orm, ids)
-    return [convert.attempt(r, syllables[r.id], taps[r.id], scores[r.id]) for r in rows]
+    out = []
+    for r in rows:
+        try:
+            out.append(convert.attempt(r, syllables[r.id], taps[r.id], scores[r.id]))
+        except ValueError as exc:
+            if report is None:
+                raise
+            report("attempts", r.id, exc)
+    return out
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:

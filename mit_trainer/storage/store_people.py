@@ -62,7 +62,10 @@ class PeopleMixin(StoreBase):
 
     def list_therapists(self) -> list[Therapist]:
         with self._tx() as orm:
-            return [convert.therapist(r) for r in orm.scalars(select(TherapistRow).order_by(TherapistRow.id))]
+            rows = self._tolerant(
+                orm, select(TherapistRow).order_by(TherapistRow.id), TherapistRow, "therapists"
+            )
+            return self._converted(rows, convert.therapist, "therapists")
 
     def set_therapist_pin(self, therapist_id: int, pin_hash: str | None) -> None:
         with self._tx() as orm:
@@ -123,9 +126,18 @@ class PeopleMixin(StoreBase):
                 raise UnknownPatient(f"unknown patient {code!r}")
             return convert.patient(row)
 
+    def patient_id_for_code(self, code: str) -> int:
+        """The id of the patient with ``code`` (reads no other value: works on a damaged row too)."""
+        with self._tx() as orm:
+            pid = orm.scalar(select(PatientRow.id).where(PatientRow.code == code))
+            if pid is None:
+                raise UnknownPatient(f"unknown patient {code!r}")
+            return pid
+
     def list_patients(self) -> list[Patient]:
         with self._tx() as orm:
-            return [convert.patient(r) for r in orm.scalars(select(PatientRow).order_by(PatientRow.code))]
+            rows = self._tolerant(orm, select(PatientRow).order_by(PatientRow.code), PatientRow, "patients")
+            return self._converted(rows, convert.patient, "patients")
 
     def update_consents(self, patient_id: int, consents: Consents) -> Patient:
         """Change the consent flags; the change is logged as a ``consent`` event."""
@@ -179,7 +191,7 @@ class PeopleMixin(StoreBase):
 
     def patient_recordings_dir(self, patient_id: int, *, create: bool = True) -> Path:
         """The patient's folder under the recordings folder, named by an opaque key (not the code)."""
-        folder = self._recordings_dir / self.get_patient(patient_id).recordings_key
+        folder = self.patient_folder(self.get_patient(patient_id).recordings_key)
         if create:
             folder.mkdir(parents=True, exist_ok=True)
         return folder

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mit_trainer.storage import convert
 from mit_trainer.storage.base import StoreBase, utc_now
 from mit_trainer.storage.errors import InvalidValue, UnknownRecord
-from mit_trainer.storage.models import AssessmentRow, EventRow, PatientRow, SessionRow, TherapistRow
+from mit_trainer.storage.models import AssessmentRow, EventRow, SessionRow, TherapistRow
 from mit_trainer.storage.records import (
     ADVANCEMENT_DECISIONS,
     ASSESSMENT_TESTS,
@@ -72,6 +72,9 @@ class SessionsMixin(StoreBase):
             )
             orm.add(row)
             orm.flush()
+            # Held until the session ends or this process dies (then the next start recovers it);
+            # taken before the commit, so no other process sees the session open without its lock.
+            self._claim_session(row.id, self._patient_row(orm, patient_id).recordings_key)
             return convert.session(row)
 
     def end_session(
@@ -101,7 +104,9 @@ class SessionsMixin(StoreBase):
             row.points_possible = points_possible
             row.points_earned = points_earned
             row.advancement_decision = advancement_decision
-            return convert.session(row)
+            record = convert.session(row)
+        self._release_session(session_id)
+        return record
 
     def set_advancement_decision(
         self, session_id: int, decision: str, *, therapist_id: int | None = None
@@ -135,7 +140,9 @@ class SessionsMixin(StoreBase):
         with self._tx() as orm:
             if patient_id is not None:
                 self._patient_row(orm, patient_id)
-            return [convert.session(r) for r in orm.scalars(stmt)]
+            return self._converted(
+                self._tolerant(orm, stmt, SessionRow, "sessions"), convert.session, "sessions"
+            )
 
     # -- assessments -----------------------------------------------------------------------
     def add_assessment(
@@ -181,7 +188,8 @@ class SessionsMixin(StoreBase):
                 .where(AssessmentRow.patient_id == patient_id)
                 .order_by(AssessmentRow.assessed_at, AssessmentRow.id)
             )
-            return [convert.assessment(r) for r in orm.scalars(stmt)]
+            rows = self._tolerant(orm, stmt, AssessmentRow, "assessments")
+            return self._converted(rows, convert.assessment, "assessments")
 
     # -- events ----------------------------------------------------------------------------
     def log_event(
@@ -220,11 +228,4 @@ class SessionsMixin(StoreBase):
         if patient_id is not None:
             stmt = stmt.where(EventRow.patient_id == patient_id)
         with self._tx() as orm:
-            return [convert.event(r) for r in orm.scalars(stmt)]
-
-    def patient_code_for_session(self, session_id: int) -> str:
-        with self._tx() as orm:
-            row = self._session_row(orm, session_id)
-            code = orm.scalar(select(PatientRow.code).where(PatientRow.id == row.patient_id))
-            assert code is not None
-            return code
+            return self._converted(self._tolerant(orm, stmt, EventRow, "events"), convert.event, "events")

@@ -19,7 +19,7 @@ from mit_trainer.app.session import session_percentages
 from mit_trainer.app.simulated_patient import PatientProfile
 from mit_trainer.cli.main import main
 from mit_trainer.core.advancement import evaluate_advancement
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.storage import open_store
 
 PROTOCOL_6_COLUMNS = [  # PROTOCOL.md §6, per attempt

@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of a session: at most the attempt in progress is lost; the database opens cleanly."""
+"""SIGKILL in the middle of a session: at most the attempt in progress is lost; the database opens cleanly,
+and the next start closes the session as interrupted and lists the recording that has no row, once."""
 
 from __future__ import annotations
 
@@ -74,3 +75,63 @@ def test_sigkill_mid_session_loses_at_most_the_attempt_in_progress(tmp_path: Pat
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mit_trainer", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_after_kills_the_next_start_marks_the_session_interrupted_and_keeps_the_recording(tmp_path: Path):
+    """Three kills at different moments (just after a commit, and 0.3 s and 1.1 s later: during the
+    analysis of the next attempt or its database write); after each, the next command recovers."""
+    db = tmp_path / "db.sqlite3"
+    for round_, delay_s in enumerate((0.0, 0.3, 1.1)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mit_trainer", "demo", "--db", str(db), "--sessions", "2", "--items", "4"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            start = _count_attempts(db)
+            deadline = time.monotonic() + 240
+            while _count_attempts(db) < start + 2:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "demo ended"
+                assert time.monotonic() < deadline, "the demo wrote no attempts in time"
+                time.sleep(0.05)
+            time.sleep(delay_s)
+            committed = _count_attempts(db)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        first = _cli(db, "sessions", "list")
+        assert first.returncode == 0, first.stderr
+        lines = first.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("mit-trainer: recovered after a crash: 1 session(s)")
+        assert "interrupted" in first.stdout
+        again = _cli(db, "sessions", "list")  # said once
+        assert again.returncode == 0 and again.stderr == ""
+        with open_store(db) as store:
+            sessions = store.list_sessions()
+            assert all(s.ended_at is not None for s in sessions)
+            assert len(store.interrupted_session_ids()) == round_ + 1
+            attempts = [a for s in sessions for a in store.attempts_for_session(s.id)]
+            assert len(attempts) >= committed  # no committed attempt lost
+            rows = {a.audio_path for a in attempts}
+            orphans = store.list_orphan_recordings()
+            wavs = {
+                p.relative_to(store.recordings_dir).as_posix() for p in store.recordings_dir.rglob("*.wav")
+            }
+            assert wavs == rows | {o.audio_path for o in orphans}  # every recording is reachable
+            assert len(orphans) <= round_ + 1  # at most the attempt in progress, per kill
+            for o in orphans:
+                path = store.recordings_dir / o.audio_path
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == o.sha256
+                assert o.audio_path in again.stdout or str(path) in again.stdout

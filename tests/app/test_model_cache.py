@@ -15,7 +15,7 @@ from mit_trainer.app import model_cache
 from mit_trainer.app.demo import combined_phrase_set
 from mit_trainer.app.model_cache import ModelCache, ModelRequest, render_request, resolve_voice
 from mit_trainer.app.session import SessionError, TrainingSession, VoiceSettings
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.core.records import Phrase
 from mit_trainer.storage import Consents, PatientSettings, open_store
 

@@ -12,7 +12,8 @@ from mit_trainer.app.demo import combined_phrase_set
 from mit_trainer.app.session import SessionError, TrainingSession, VoiceSettings
 from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
 from mit_trainer.core.engine_events import Outcome
-from mit_trainer.core.protocol import Cue, load_protocol
+from mit_trainer.core.protocol import Cue
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.storage import Consents, PatientSettings, open_store
 
 

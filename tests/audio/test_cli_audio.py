@@ -68,9 +68,10 @@ def test_record_writes_what_the_microphone_hears(monkeypatch: pytest.MonkeyPatch
     assert main(["record", "-o", str(out), "--seconds", "0.5"]) == 1  # never overwrites by accident
 
 
-@pytest.mark.parametrize(
-    "argv", [["--seconds", "0"], ["--seconds", "1", "-o", "x.mp3"], ["--seconds", "1", "--channel", "0"]]
-)
-def test_record_rejects_bad_arguments(argv: list[str], tmp_path: Path) -> None:
+def test_record_rejects_bad_arguments(tmp_path: Path) -> None:
     base = ["record", "-o", str(tmp_path / "a.wav")]
-    assert main(base + argv) == 1
+    assert main([*base, "--seconds", "1", "-o", "x.mp3"]) == 1
+    for argv in (["--seconds", "0"], ["--seconds", "1", "--channel", "0"]):
+        with pytest.raises(SystemExit) as exc:
+            main(base + argv)
+        assert exc.value.code == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Clinic
+from export_fixtures import Clinic
 
 from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main
@@ -29,8 +29,15 @@ def test_export_command_prints_summary(
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == f"exported 2 participants to {out_dir}"
-    assert "attempts      6" in lines and "excluded P03: no research consent" in lines
-    assert any(line.startswith("files: ") and "(5 recordings for 5 attempts)" in line for line in lines)
+    assert (
+        "attempts         6" in lines
+        and "recorded_models  1" in lines
+        and "excluded P03: no research consent" in lines
+    )
+    assert any(
+        line.startswith("files: ") and "(6 recordings for 5 attempts and 1 recorded model)" in line
+        for line in lines
+    )
     assert len(pd.read_csv(out_dir / "attempts.tsv", sep="\t")) == 6 and not list(out_dir.glob("*.parquet"))
 
 

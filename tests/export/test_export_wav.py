@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from conftest import Clinic, analysis
+from export_fixtures import Clinic, analysis
 
 from mit_trainer.app.export import export_dataset
 from mit_trainer.app.export_audio import copy_wav_audio_only
@@ -68,8 +68,9 @@ def test_export_checksums_with_a_float_recording(clinic: Clinic, tmp_path: Path)
     for deidentify in (True, False):
         out = tmp_path / f"export-{deidentify}"
         export_dataset(store, out, with_audio=True, deidentify=deidentify)
+        label = "sub-r01" if deidentify else "sub-P01"  # an identified export keeps the clinic's code
         row = (
-            pd.read_csv(out / "attempts.tsv", sep="\t").set_index("attempt_id").loc["sub-P01_ses-03_att-001"]
+            pd.read_csv(out / "attempts.tsv", sep="\t").set_index("attempt_id").loc[f"{label}_ses-03_att-001"]
         )
         exported = (out / row["audio_file"]).read_bytes()
         assert hashlib.sha256(exported).hexdigest() == row["audio_file_sha256"]

@@ -54,9 +54,9 @@ def make_rig(tmp_path: Path) -> Rig:
     built but not shown."""
     from mit_trainer.audio.devices import AudioSettings
     from mit_trainer.audio.engine import AudioEngine
+    from mit_trainer.audio.fake_clock import DemoMicrophone
     from mit_trainer.gui import wiring
     from mit_trainer.gui.app import build
-    from mit_trainer.gui.demo import DemoMicrophone
 
     mic = DemoMicrophone(speed=8.0)
     engine = AudioEngine(mic.device, watchdog=False)

@@ -31,7 +31,7 @@ def test_estimate_voice_arithmetic() -> None:
 
 
 def test_wizard_proposes_the_low_note_from_a_known_ah(qtbot: Any, rig: Any) -> None:
-    from mit_trainer.gui.demo import synthetic_ah, synthetic_glide
+    from mit_trainer.demo.tools import synthetic_ah, synthetic_glide
     from mit_trainer.gui.panels import open_calibration
 
     s, window = rig.services, rig.window

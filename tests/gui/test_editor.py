@@ -125,3 +125,70 @@ def test_an_imported_set_keeps_its_note_above_its_messages(qtbot: Any, tmp_path:
     editor.f_id.setText("good-id")
     editor.f_id.textEdited.emit("good-id")  # the next check shows the set's messages alone
     assert editor.messages.text() == "No problems found."
+
+
+def _type(qtbot: Any, field: Any, text: str) -> None:
+    field.clear()
+    qtbot.keyClicks(field, text)
+
+
+def test_a_new_phrase_takes_its_id_syllables_and_pattern_from_the_text(qtbot: Any, tmp_path: Path) -> None:
+    from mit_trainer.core.syllabify import derive_english
+
+    editor = _editor(qtbot, tmp_path)
+    editor.new_phrase()
+    assert editor.f_text.text() == "" and editor.f_syll.text() == ""  # no template left to clean up
+    _type(qtbot, editor.f_text, "Please open the door")
+    p = editor.phrases[editor.current_index()]
+    d = derive_english("Please open the door")
+    assert p.id == "please-open-the-door"
+    assert p.syllables == d.syllables == ("please", "o", "pen", "the", "door")
+    assert p.pattern == d.pattern and p.beats == (1.0,) * 5
+    assert editor.f_syll.text() == "please o pen the door"
+    # an id that already exists in the set gets a number
+    editor.new_phrase()
+    _type(qtbot, editor.f_text, "Thank you")
+    assert editor.phrases[editor.current_index()].id == "thank-you-2"
+
+
+def test_typed_syllables_and_id_are_kept_when_the_text_changes(qtbot: Any, tmp_path: Path) -> None:
+    editor = _editor(qtbot, tmp_path)
+    editor.new_phrase()
+    _type(qtbot, editor.f_text, "Water please")
+    _type(qtbot, editor.f_syll, "wa-ter please")
+    _type(qtbot, editor.f_id, "drink")
+    _type(qtbot, editor.f_text, "Water, please!")
+    p = editor.phrases[editor.current_index()]
+    assert (p.id, p.syllables, p.text) == ("drink", ("wa", "ter", "please"), "Water, please!")
+
+
+def test_an_unknown_word_asks_for_syllables(qtbot: Any, tmp_path: Path) -> None:
+    editor = _editor(qtbot, tmp_path)
+    editor.new_phrase()
+    _type(qtbot, editor.f_text, "Hello Zorblax")
+    assert "Type the syllables yourself" in editor.messages.text() and "zorblax" in editor.messages.text()
+
+
+def test_saving_a_shipped_set_writes_a_copy_with_its_comments(qtbot: Any, tmp_path: Path) -> None:
+    shipped, mine = tmp_path / "shipped", tmp_path / "mine"
+    shipped.mkdir()
+    shutil.copy(shipped_phrases_dir() / "level1.yaml", shipped / "level1.yaml")
+    raw = (shipped / "level1.yaml").read_text(encoding="utf-8")
+    annotated = raw.replace("  - id: good-morning", "  # said on arrival\n  - id: good-morning", 1)
+    (shipped / "level1.yaml").write_text(annotated + "# end of the set\n", encoding="utf-8")
+    before = (shipped / "level1.yaml").read_bytes()
+    editor = PhraseEditor(folders=lambda: [shipped, mine])
+    qtbot.addWidget(editor)
+    editor.reload_sets()
+    editor.phrase_list.setCurrentRow(0)
+    _type(qtbot, editor.f_probe, "What do you say to a friend who helps?")
+    written = editor.save()
+    assert written == mine / "level1.yaml"
+    assert (shipped / "level1.yaml").read_bytes() == before  # the shipped set is never overwritten
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("# MIT Trainer phrase set")  # the header comments
+    assert "  # said on arrival\n  - id: good-morning" in text and text.endswith("# end of the set\n")
+    assert load_phrase_set(written).phrases[0].probe == "What do you say to a friend who helps?"
+    assert "copy" in editor.messages.text()
+    # the copy is now the set being edited; saving again writes the copy itself
+    assert editor.save() == written and not (mine / "level1-2.yaml").exists()

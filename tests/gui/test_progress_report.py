@@ -73,6 +73,22 @@ def test_report_marks_overrides_and_keeps_notes(qtbot: Any, tmp_path: Path) -> N
     assert data[:5] == b"%PDF-" and b"/Image" in data and len(data) > 5000
 
 
+def test_report_of_an_unfinished_session_says_so(tmp_path: Path) -> None:
+    from mit_trainer.storage import AttemptInput, AutoScores, open_store
+
+    store = open_store(tmp_path / "u.sqlite3")
+    patient = store.add_patient("P401")
+    rec = store.start_session(patient.id, protocol_id="HE1989", protocol_version="1", level=1)
+    store.record_attempt(
+        rec.id,
+        AttemptInput(item_index=0, phrase_id="ph-0", level=1, step_id="unison", step_index=2, cue="unison",
+                     scores=AutoScores(rhythm=0.9), auto_verdict="pass", points_awarded=1),
+    )  # fmt: skip
+    html = report_html(store, rec.id, patient_code="P401", image_keys=[])
+    assert "Points <b>1 so far</b> (the session was not finished)" in html
+    assert "Points <b>1 of" not in html
+
+
 def _unlocked_with_two_sessions(rig: Any) -> tuple[Any, Any]:
     """The rig's store with two sessions, a therapist signed in; (window, progress panel)."""
     store, window = rig.services.store, rig.window
@@ -144,6 +160,7 @@ def test_quick_repeated_loads_read_twice_and_draw_once(
     qtbot.waitUntil(lambda: len(drawn) == 1 and not panel._loading, timeout=15000)
     qtbot.wait(100)
     assert len(reads) == 2 and drawn == [2]
+    qtbot.waitUntil(lambda: not panel.charts_pending(), timeout=15000)  # (a busy machine draws slowly)
 
 
 def test_a_read_asked_for_while_the_charts_appear_starts_after_them(

@@ -52,7 +52,7 @@ def test_screenshot_command_saves_every_surface_at_both_sizes(tmp_path: Path) ->
 
 def test_demo_script_takes_one_step_per_tick(qtbot: object) -> None:
     """A step is one user action: steps whose conditions already hold still wait for the next tick."""
-    from mit_trainer.gui.demo import ScriptRunner
+    from mit_trainer.demo.desktop import ScriptRunner
 
     done: list[str] = []
 
@@ -75,7 +75,7 @@ def test_demo_script_takes_one_step_per_tick(qtbot: object) -> None:
 
 def test_stall_monitor_leaves_screenshots_out(qtbot: object, monkeypatch: object) -> None:
     """Work before a screenshot and work after it are two gaps; the screenshot itself is neither."""
-    from mit_trainer.gui import demo
+    from mit_trainer.demo import tools as demo
 
     clock = [100.0]
     monkeypatch.setattr(demo.time, "perf_counter", lambda: clock[0])  # type: ignore[attr-defined]

@@ -40,7 +40,7 @@ def _start_level1_session(qtbot: Any, rig: Any) -> None:
 def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
     from mit_trainer.app.demo import therapist_judgement
     from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient
-    from mit_trainer.gui.demo import RATE_HZ
+    from mit_trainer.audio.fake_clock import RATE_HZ
 
     _start_level1_session(qtbot, rig)
     s, window, c = rig.services, rig.window, rig.services.controller
@@ -99,6 +99,11 @@ def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
         if view.awaiting == "done" or view.panel.item_no != 1:
             break
         if view.awaiting in ("model", "response"):
+            screen = s.patient_model.state
+            if view.step.id == "probe-response":  # the question is shown, never its written answer
+                assert screen.prompt and screen.words_hidden and not pv.lanes.words()
+            else:
+                assert not screen.words_hidden and pv.lanes.words()
             qtbot.keyClick(window, Qt.Key.Key_M)
             qtbot.waitUntil(c.is_recording, timeout=20000)
             # the last attempt's analysis leaves the therapist's panel once the new attempt runs

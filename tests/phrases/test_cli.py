@@ -43,8 +43,10 @@ def test_six_mistakes_six_messages_exit_1(tmp_path: Path, capsys: pytest.Capture
     f.write_text(SIX_MISTAKES)
     assert main(["phrases", "validate", str(f)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    issues, summary = lines[:-1], lines[-1]
+    issues, summary = [x for x in lines[:-1] if ": error: " in x], lines[-1]
     assert len(issues) == 6, lines
+    # the fields of a phrase whose id is wrong are still checked (issue 16)
+    assert f"{f}:13: warning: phrases[2].syllables: 1 syllables is outside level 1's range of 2-3" in lines
     expected = [
         (7, "thank-you.level"),
         (8, "phrases[1].id"),
@@ -55,7 +57,7 @@ def test_six_mistakes_six_messages_exit_1(tmp_path: Path, capsys: pytest.Capture
     ]
     for line, (n, fld) in zip(issues, expected, strict=True):
         assert line.startswith(f"{f}:{n}: error: {fld}: "), line
-    assert "6 error(s), 0 warning(s)" in summary
+    assert "6 error(s), 1 warning(s)" in summary
 
 
 def test_shipped_folder_validates_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +94,7 @@ def test_unreadable_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     f = tmp_path / "latin1.yaml"
     f.write_bytes("name: caf\xe9\n".encode("latin-1"))
     assert main(["phrases", "validate", str(f)]) == 1
-    assert f"{f}: error: not UTF-8 text" in capsys.readouterr().out
+    assert f"{f}:1: error: not UTF-8 text" in capsys.readouterr().out
     assert main(["phrases", "list", str(f)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
 

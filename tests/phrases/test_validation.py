@@ -231,7 +231,7 @@ def test_load_raises_with_all_issues_and_allows_warnings(tmp_path) -> None:  # t
     bad.write_text(_set("- id: a\n  text: Thank you\n  level: 7\n- id: a\n  text: Hi\n  level: 1\n"))
     with pytest.raises(PhraseSetError) as exc:
         load_phrase_set(bad)
-    assert [i.line for i in exc.value.issues] == [7, 8]
+    assert [i.line for i in exc.value.issues] == [7, 8, 10]  # (the duplicate's fields are checked too)
     warn = tmp_path / "warn.yaml"
     warn.write_text(_set("- id: a\n  text: Thank you\n  level: 3\n"))
     ps = load_phrase_set(warn)
@@ -261,3 +261,32 @@ def test_same_text_twice_is_a_warning() -> None:
     issue = _only(_set(GOOD + other))
     assert (issue.line, issue.field, issue.severity) == (10, "thanks.text", "warning")
     assert "same words as 'thank-you' (line 5)" in issue.message
+
+
+def test_issue16_validation_misses_are_reported_with_lines(tmp_path) -> None:
+    """A default tempo of 200 or interval of 15, an all-L pattern, and a pattern-length error in a phrase
+    whose id is also bad: each reported with its line."""
+    from mit_trainer.core.phrases import validate_phrase_file
+
+    path = tmp_path / "misses.yaml"
+    path.write_text(
+        "format: mit-phrases/1\nname: t\nlanguage: en\n"
+        "defaults: {tempo_bpm: 200, interval_semitones: 15}\n"
+        "phrases:\n"
+        "  - id: thank-you\n    text: Thank you\n    level: 1\n    syllables: [thank, you]\n"
+        "    pattern: [L, L]\n"
+        "  - id: Bad_Id\n    text: Good morning\n    level: 1\n    syllables: [good, mor, ning]\n"
+        "    pattern: [L, H]\n",
+        encoding="utf-8",
+    )
+    _ps, issues = validate_phrase_file(path)
+    found = {(i.line, i.field.split(".")[-1]) for i in issues if i.severity == "error"}
+    assert {
+        (4, "tempo_bpm"),
+        (4, "interval_semitones"),
+        (10, "pattern"),
+        (11, "id"),
+        (15, "pattern"),
+    } <= found
+    texts = " ".join(i.message for i in issues)
+    assert "40 to 90" in texts and "2 to 7" in texts and "no stressed syllable" in texts

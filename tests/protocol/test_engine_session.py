@@ -36,7 +36,7 @@ from mit_trainer.core.engine_events import (
     SessionEnded,
     event_from_dict,
 )
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.core.selection import PlannedItem
 
 HE = load_protocol("HE1989")
@@ -140,7 +140,17 @@ def test_end_session_mid_item() -> None:
     assert state.phase is SessionPhase.COMPLETE and state.end_reason == "patient tired"
     assert len(state.items) == 2 and state.items[1].end_reason is EndReason.SESSION_ENDED
     tot = state.totals()
-    assert (tot.points, tot.possible, tot.items_done, tot.items_planned) == (5, 8, 2, 4)
+    # item 2 reached one scored step (unison, 1 point): its other steps were never presented
+    assert (tot.points, tot.possible, tot.items_done, tot.items_planned) == (5, 5, 2, 4)
+
+
+def test_ending_the_session_as_an_item_begins_counts_only_presented_steps() -> None:
+    """Ending just after item 2 began must not give "4 of 8": nothing of item 2 was presented."""
+    t = start_session(HE, 1, _plan(4), confirm_auto=False)
+    state, _ = _feed(t, [*L1_ALL_CORRECT, EndSession("end of time")])
+    tot = state.totals()
+    assert (tot.points, tot.possible, tot.percent) == (4, 4, 100.0)
+    assert state.items[1].possible == 0
 
 
 def _session_with_percent(prior: list[float | None], fail_probe_items: int) -> SessionState:

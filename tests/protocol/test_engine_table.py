@@ -39,7 +39,8 @@ from mit_trainer.core.engine_events import (
     StepStatus,
 )
 from mit_trainer.core.engine_item import ItemState
-from mit_trainer.core.protocol import Cue, LevelDef, Protocol, load_protocol, shipped_protocols
+from mit_trainer.core.protocol import Cue, LevelDef, Protocol
+from mit_trainer.core.protocol_files import load_protocol, shipped_protocols
 
 PROTOCOLS: dict[str, Protocol] = {p.id: p for p in shipped_protocols()}
 LEVEL_CASES = [

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mit_trainer.core.protocol import (
-    AnalysisMode,
-    Cue,
-    ProtocolError,
-    Taps,
-    load_protocol,
-    shipped_protocols,
-    validate_protocol_file,
-)
+from mit_trainer.core.protocol import AnalysisMode, Cue, ProtocolError, Taps
+from mit_trainer.core.protocol_files import load_protocol, shipped_protocols, validate_protocol_file
 
 SHIPPED_IDS = ["HE1989", "NS2009", "melody-only", "rhythm-only"]
 

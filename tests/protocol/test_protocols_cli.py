@@ -9,7 +9,7 @@ import pytest
 
 from mit_trainer.cli import main as cli_main
 from mit_trainer.cli.main import main
-from mit_trainer.core.protocol import load_protocol
+from mit_trainer.core.protocol_files import load_protocol
 
 
 @pytest.fixture(autouse=True)

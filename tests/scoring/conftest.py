@@ -7,20 +7,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scoring_data import PHRASE, SR
 
 from mit_trainer.analysis.corpus import CorpusItem, render_attempt
 from mit_trainer.analysis.pitch import DEFAULT_TRACKER, get_tracker
 from mit_trainer.core.records import Phrase
-
-SR = 16000
-PHRASE = Phrase(
-    id="i-want-tea",
-    text="ma no li te su",
-    level=2,
-    syllables=("ma", "no", "li", "te", "su"),
-    pattern=("L", "H", "L", "H", "L"),
-    beats=(1.0, 1.0, 2.0, 1.0, 1.0),
-)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import PHRASE, SR
+from scoring_data import PHRASE, SR
 
 from mit_trainer.cli.main import main
 from mit_trainer.scoring import AttemptAnalysis

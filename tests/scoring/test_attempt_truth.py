@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import PHRASE, SR
+from scoring_data import PHRASE, SR
 
 from mit_trainer.scoring import ScoringSettings, analyze_attempt
 

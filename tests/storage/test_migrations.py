@@ -18,6 +18,8 @@ from mit_trainer.storage import engine as db
 from mit_trainer.storage.models import Base
 
 TABLES = {
+    "access_log",
+    "research_ids",
     "therapists",
     "patients",
     "patient_identity",
@@ -29,6 +31,7 @@ TABLES = {
     "taps",
     "assessments",
     "events",
+    "recorded_models",
 }
 
 

@@ -19,6 +19,21 @@ def split_syllables(text: str) -> tuple[str, ...]:
     return tuple(s for s in text.split() if s)
 
 
+def derive_syllables(text: str, language: str) -> tuple[tuple[str, ...], tuple[str, ...]] | str:
+    """(syllables, H/L pattern) derived from ``text``, or a one-line note saying why not."""
+    from mit_trainer.core.syllabify import UnknownWordsError, derive_english
+
+    if not language.lower().startswith("en"):
+        return "Syllables are derived for English only: type them (separated by spaces or '-')."
+    try:
+        d = derive_english(text)
+    except UnknownWordsError as exc:
+        return f"Type the syllables yourself: {exc}."
+    except ValueError as exc:
+        return f"Cannot derive syllables: {exc}."
+    return d.syllables, d.pattern
+
+
 def parse_beats(text: str, n: int) -> tuple[float, ...] | None:
     """Beats typed as ``2 1 1``; empty means one beat each; None when unreadable."""
     if not text.strip():

@@ -8,6 +8,7 @@ the session would report. Saving writes the canonical YAML atomically (``save_ph
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.core.phrase_comments import id_from_text
 from mit_trainer.core.phrases import (
     CATEGORIES,
     dump_phrase_set,
@@ -39,12 +41,13 @@ from mit_trainer.core.phrases import (
     validate_phrase_file,
 )
 from mit_trainer.core.records import Phrase, PhraseSet
-from mit_trainer.gui.editor.fields import import_phrase_file, parse_beats, split_syllables
+from mit_trainer.gui.editor.fields import derive_syllables, import_phrase_file, parse_beats, split_syllables
 from mit_trainer.gui.editor.syllable_chips import SyllableChips
 
 
 class PhraseEditor(QWidget):
     play_requested = Signal(object)  # Phrase: the main window renders and plays it
+    record_model_requested = Signal(object, str)  # Phrase, its set's name: "Record my model"
     saved = Signal(object)  # Path
 
     def __init__(
@@ -62,6 +65,10 @@ class PhraseEditor(QWidget):
         self.phrase_set: PhraseSet | None = None
         self.phrases: list[Phrase] = []
         self._loading = False
+        # The id and the syllables follow the text as it is typed until the therapist edits them.
+        self._auto_id = False
+        self._auto_syllables = False
+        self._derive_note = ""
         self.set_list = QListWidget()
         self.set_list.setAccessibleName("Phrase sets")
         self.set_list.currentRowChanged.connect(self._open_set_row)
@@ -97,8 +104,10 @@ class PhraseEditor(QWidget):
         ):
             w.setAccessibleName(name)
             form.addRow(label, w)
-        for w in (self.f_id, self.f_text, self.f_syll, self.f_beats, self.f_probe):
+        for w in (self.f_beats, self.f_probe):
             w.textEdited.connect(lambda _t: self._edited())
+        self.f_text.textEdited.connect(lambda _t: self._text_edited())
+        self.f_id.textEdited.connect(lambda _t: self._id_edited())
         self.f_syll.textEdited.connect(lambda _t: self._syllables_edited())
         self.f_level.valueChanged.connect(lambda _v: self._edited())
         self.f_category.currentTextChanged.connect(lambda _t: self._edited())
@@ -116,6 +125,7 @@ class PhraseEditor(QWidget):
                 ("save", "&Save", self.save),
                 ("import", "I&mport…", self._import),
                 ("export", "E&xport…", self._export),
+                ("record_model", "Rec&ord my model…", self._record_model),
             )
         ):
             b = QPushButton(text)
@@ -226,12 +236,58 @@ class PhraseEditor(QWidget):
         self.f_category.setCurrentText(p.category or "")
         self.f_trained.setChecked(p.trained)
         self._loading = False
+        taken = {q.id for i, q in enumerate(self.phrases) if i != row}
+        self._auto_id = not p.id or p.id == id_from_text(p.text, taken)
+        self._auto_syllables = not p.syllables
+        self._derive_note = ""
         # The messages follow in the next event-loop turn: checking the whole set (write and parse it
         # again, ~8 ms) and filling the fields in one turn, with the page's repaint, held the GUI thread
         # for up to 49 ms when a set was opened. Edits are checked at once (see _edited).
         QTimer.singleShot(0, self, self.validate)
 
+    def _id_edited(self) -> None:
+        self._auto_id = False
+        self._edited()
+
+    def _text_edited(self) -> None:
+        """A new text: a fresh id and the syllables and H/L pattern derived from it (while the therapist
+        has not typed their own). Deriving reads the pronouncing dictionary (about 1 s the first time), so
+        it runs on a worker; a result for a text that has changed since is dropped."""
+        row = self.current_index()
+        text = self.f_text.text().strip()
+        if self._auto_id and 0 <= row < len(self.phrases):
+            taken = {q.id for i, q in enumerate(self.phrases) if i != row}
+            self.f_id.setText(id_from_text(text, taken) if text else "")
+        self._edited()
+        if not self._auto_syllables or not text:
+            return
+        language = self.phrase_set.language if self.phrase_set is not None else "en"
+        if self._tasks is None:
+            self._derived(text, derive_syllables(text, language))
+        else:
+            self._tasks.run_in_background(
+                lambda: derive_syllables(text, language), lambda got: self._derived(text, got),
+                executor="analysis",
+            )  # fmt: skip
+
+    def _derived(self, text: str, got: tuple[tuple[str, ...], tuple[str, ...]] | str) -> None:
+        if text != self.f_text.text().strip() or not self._auto_syllables:
+            return  # typed on since, or the therapist took the syllables over
+        if isinstance(got, str):
+            self._derive_note = got
+            self._edited()
+            return
+        syllables, pattern = got
+        self._derive_note = ""
+        self.f_syll.setText(" ".join(syllables))
+        self.chips.set_syllables(syllables, pattern)
+        if len(parse_beats(self.f_beats.text(), len(syllables)) or ()) != len(syllables):
+            self.f_beats.setText(" ".join("1" for _ in syllables))
+        self._edited()
+
     def _syllables_edited(self) -> None:
+        self._auto_syllables = False
+        self._derive_note = ""
         syll = split_syllables(self.f_syll.text())
         old = self.chips.pattern()
         self.chips.set_syllables(syll, tuple(old[i] if i < len(old) else "L" for i in range(len(syll))))
@@ -274,6 +330,8 @@ class PhraseEditor(QWidget):
             return [exc]
         _parsed, issues = parse_phrase_set(text, source=ps.path.name if ps.path else ps.name)
         lines = [] if beats_ok else ["Beats: type numbers separated by spaces, e.g. 2 1."]
+        if self._derive_note:
+            lines.append(self._derive_note)
         lines += [f"{i.severity}: {i.field + ': ' if i.field else ''}{i.message}" for i in issues]
         text = "\n".join(lines) if lines else "No problems found."
         if self._lead:
@@ -282,25 +340,17 @@ class PhraseEditor(QWidget):
         self.buttons["save"].setEnabled(not any(getattr(i, "severity", "") == "error" for i in issues))
         return list(issues)
 
-    def toggle_tone(self, index: int) -> None:
-        self.chips.toggle(index)
-
     def new_phrase(self) -> None:
         if self.phrase_set is None:
             return
-        n = len(self.phrases) + 1
-        self.phrases.append(
-            Phrase(
-                id=f"new-phrase-{n}",
-                text="Hello",
-                level=1,
-                syllables=("hel", "lo"),
-                pattern=("L", "H"),
-                beats=(1.0, 1.0),
-            )
+        level = (
+            self.phrases[self.current_index()].level if 0 <= self.current_index() < len(self.phrases) else 1
         )
+        # Blank: the id, syllables and H/L pattern follow the text as it is typed.
+        self.phrases.append(Phrase(id="", text="", level=level, syllables=(), pattern=(), beats=()))
         self._fill_phrase_list()
         self.phrase_list.setCurrentRow(len(self.phrases) - 1)
+        self.f_text.setFocus()
 
     def delete_phrase(self) -> None:
         row = self.current_index()
@@ -315,19 +365,51 @@ class PhraseEditor(QWidget):
         if 0 <= row < len(self.phrases):
             self.play_requested.emit(self.phrases[row])
 
+    def _record_model(self) -> None:
+        row = self.current_index()
+        if 0 <= row < len(self.phrases) and self.phrase_set is not None:
+            self.record_model_requested.emit(self.phrases[row], self.phrase_set.name)
+
     # --- files ---------------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path | None:
         ps = self.current_set()
         if ps is None:
             return None
-        target = path or ps.path
+        original = ps.path
+        target = path or (None if original is None else self._own_copy(original))
         if target is None:
             return self._export()
-        written = save_phrase_set(ps, target)
+        before: str | None = None
+        if original is not None:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                before = original.read_text(encoding="utf-8")
+        written = save_phrase_set(ps, target, comments_from=before)
         self.phrase_set = dataclasses.replace(ps, path=written)
-        self.messages.setText(f"Saved {written.name}.")
+        copied = original is not None and path is None and written != original
+        self.messages.setText(
+            f"Saved a copy as {written.name} in your phrase folder (the shipped set is kept as it was)."
+            if copied
+            else f"Saved {written.name}."
+        )
+        if copied:
+            self.reload_sets()
+            with contextlib.suppress(ValueError):
+                self.set_list.setCurrentRow(self._paths.index(written))
         self.saved.emit(written)
         return written
+
+    def _own_copy(self, path: Path) -> Path:
+        """Where an edit of ``path`` is saved: the file itself in the user's own folder; for any other set
+        (the shipped ones), a new file of the same name in the user's folder (never the shipped file)."""
+        own = self._folders()[-1]
+        if path.resolve().parent == own.resolve():
+            return path
+        own.mkdir(parents=True, exist_ok=True)
+        target, n = own / path.name, 2
+        while target.exists():
+            target = own / f"{path.stem}-{n}{path.suffix}"
+            n += 1
+        return target
 
     def _import(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a phrase set", "", "Phrase sets (*.yaml *.yml)")

@@ -24,7 +24,7 @@ class SyllableChips(QWidget):
     def set_syllables(self, syllables: tuple[str, ...], pattern: tuple[str, ...]) -> None:
         while self._row.count():
             item = self._row.takeAt(0)
-            w = item.widget()
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.hide()
                 w.setParent(None)

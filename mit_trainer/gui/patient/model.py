@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from mit_trainer.core import defaults
+
 
 class Phase(StrEnum):
     IDLE = "idle"  # nothing asked of the patient yet
@@ -49,14 +51,17 @@ class TargetNote:
 class PatientScreen:
     phase: Phase = Phase.IDLE
     syllables: tuple[str, ...] = ()
+    text: str = ""  # the phrase as written: the lanes keep its words whole
     pattern: tuple[str, ...] = ()
     beats: tuple[float, ...] = ()
     lit_index: int | None = None
     feedback: Feedback | None = None
     notes: tuple[TargetNote, ...] = ()
-    interval_semitones: float = 3.0
-    low_note_hz: float = 150.0
-    prompt: str | None = None  # e.g. the probe question, shown small above the phrase
+    interval_semitones: float = defaults.INTERVAL_SEMITONES
+    low_note_hz: float = defaults.LOW_NOTE_HZ
+    prompt: str | None = None  # e.g. the probe question, shown above the phrase
+    language: str = "en"  # the patient's language: the cues, praise and chart words are in it
+    words_hidden: bool = False  # a probe: the words are the answer, so only the melody's shape is shown
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
+from mit_trainer.core import defaults
 from mit_trainer.gui.chart import PaintedChart
 from mit_trainer.gui.patient.model import TargetNote
 from mit_trainer.gui.theme import LIGHT, Theme
@@ -31,8 +32,10 @@ TARGET_PEN_PX = 14.0
 TRACE_PEN_PX = 5.0
 NOTE_GAP_S = 0.08  # space between two target notes in a row on the same lane
 AXIS_FONT_SCALE = 1.4  # axis text larger than the application's (the patient sits back from the screen)
-Y_TITLE = "semitones above your low note"
-X_TITLE = "time (s)"
+# Plain words for the patient: the two notes are named, time has no numbers (no clock on this screen).
+Y_TITLE = "Your voice"
+X_TITLE = ""
+HIGH_WORD, LOW_WORD = "high", "low"
 
 
 def semitones(f0_hz: np.ndarray, low_note_hz: float) -> np.ndarray:
@@ -44,7 +47,7 @@ def semitones(f0_hz: np.ndarray, low_note_hz: float) -> np.ndarray:
 class PitchTrace(PaintedChart):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
         super().__init__(parent, theme=theme, x_title=X_TITLE, y_title=Y_TITLE, font_scale=AXIS_FONT_SCALE)
-        self._low_note_hz = 150.0
+        self._low_note_hz = defaults.LOW_NOTE_HZ
         self._interval = 3.0
         self._times: list[np.ndarray] = []
         self._f0: list[np.ndarray] = []
@@ -55,6 +58,11 @@ class PitchTrace(PaintedChart):
         self._dirty = False
         self._n_frames = 0  # frames received (voiced or not)
         self.frames_drawn = 0
+        self.y_ticks = lambda lo, hi: [0.0, self._interval]
+        self._words = (HIGH_WORD, LOW_WORD)
+        self.y_label = lambda v: self._words[0] if v > 0 else self._words[1]
+        self.y_label_room = max(HIGH_WORD, LOW_WORD, key=len) + "  "
+        self.x_ticks = lambda lo, hi: []
         self.set_ranges((0.0, 4.0 + TAIL_S), self._y_for(self._interval))
         self.setAccessibleName("Live pitch trace")
         self.setAccessibleDescription("Your voice drawn over the two target notes")
@@ -62,6 +70,12 @@ class PitchTrace(PaintedChart):
         self._timer.setObjectName("mit-trace-redraw")
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw)
+
+    def set_words(self, *, title: str, high: str, low: str) -> None:
+        """The chart's words in the patient's language."""
+        self.y_title, self._words = title, (high, low)
+        self.y_label_room = max(high, low, key=len) + "  "
+        self.invalidate()
 
     @staticmethod
     def _y_for(interval: float) -> tuple[float, float]:

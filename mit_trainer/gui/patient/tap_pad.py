@@ -37,6 +37,7 @@ class TapPad(QWidget):
         self._side_mm = max(MIN_SIDE_MM, side_mm)
         self._flash = False
         self.taps = 0
+        self._label = "Tap"
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAccessibleName("Tap pad")
@@ -84,6 +85,14 @@ class TapPad(QWidget):
         self._flash = False
         self.update()
 
+    def set_label(self, text: str) -> None:
+        """The word under the hand (the patient's language)."""
+        self._label = text
+        self.update()
+
+    def label(self) -> str:
+        return self._label
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.tap()
@@ -121,5 +130,5 @@ class TapPad(QWidget):
         p.setFont(font)
         p.setPen(QColor(colour))
         text_rect = QRectF(r.left(), r.top() + r.height() * 0.62, r.width(), r.height() * 0.3)
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, "Tap")
+        p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, self._label)
         p.end()

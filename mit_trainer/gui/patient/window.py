@@ -9,10 +9,12 @@ attempt it says "Well done" or "Let's try again together". It renders :class:`Pa
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from mit_trainer.gui.icons import icon, pixmap
+from mit_trainer.gui.keys import shortcut
+from mit_trainer.gui.patient.i18n import PatientTexts
 from mit_trainer.gui.patient.lanes import PhraseLanes
 from mit_trainer.gui.patient.model import FEEDBACK_TEXT, Feedback, PatientScreen, PatientScreenModel, Phase
 from mit_trainer.gui.patient.pitch_trace import PitchTrace
@@ -78,8 +80,11 @@ class PatientWindow(QWidget):
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("MIT Trainer: patient view")
         self.setAccessibleName("Patient view")
+        # Showing it never takes the keyboard from the therapist's window (their shortcuts and notes).
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self._model = model
         self._theme = theme
+        self._texts = PatientTexts("en")
         self.banner = CueBanner(self)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setAccessibleName("Pause")
@@ -146,7 +151,7 @@ class PatientWindow(QWidget):
         outer.addLayout(top)
         outer.addLayout(self._body, 1)
         self.set_tap_side(tap_side)
-        QShortcut(QKeySequence("P"), self, activated=self._on_pause)
+        shortcut("P", self, self._on_pause)
         model.subscribe(self._on_change)
         self.apply_theme(theme)
         self._render(model.state, force=True)
@@ -190,20 +195,29 @@ class PatientWindow(QWidget):
     def _on_change(self, old: PatientScreen, new: PatientScreen) -> None:
         self._render(new, force=False, old=old)
 
+    def set_language(self, language: str) -> None:
+        """The patient's language for every word on this screen (the phrase itself is the set's)."""
+        texts = PatientTexts(language)
+        if texts.language == self._texts.language:
+            return
+        self._texts = texts
+        self.pause_button.setText(texts("Pause"))
+        self.pause_button.setAccessibleName(texts("Pause"))
+        self.tap_pad.set_label(texts("Tap"))
+        self.trace.set_words(title=texts("Your voice"), high=texts("high"), low=texts("low"))
+
     def _render(self, s: PatientScreen, *, force: bool, old: PatientScreen | None = None) -> None:
         t = self._theme
+        if force or old is None or old.language != s.language:
+            self.set_language(s.language)
         phrase_changed = (
             force
             or old is None
-            or (old.syllables, old.pattern, old.beats)
-            != (
-                s.syllables,
-                s.pattern,
-                s.beats,
-            )
+            or (old.syllables, old.pattern, old.beats, old.text) != (s.syllables, s.pattern, s.beats, s.text)
         )
         if phrase_changed:
-            self.lanes.set_phrase(s.syllables, s.pattern, s.beats)
+            self.lanes.set_phrase(s.syllables, s.pattern, s.beats, s.text)
+        self.lanes.set_words_hidden(s.words_hidden)
         if force or old is None or old.notes != s.notes or old.low_note_hz != s.low_note_hz:
             self.trace.set_targets(
                 s.notes, low_note_hz=s.low_note_hz, interval_semitones=s.interval_semitones
@@ -215,7 +229,7 @@ class PatientWindow(QWidget):
             fb = s.feedback or Feedback.WELL_DONE
             name = "well_done" if fb is not Feedback.TRY_TOGETHER else "together"
             self.banner.show_cue("", "", t.window, t.text)
-            self.feedback.setText(FEEDBACK_TEXT[fb])
+            self.feedback.setText(self._texts(FEEDBACK_TEXT[fb]))
             self.feedback_icon.setPixmap(pixmap(name, t.accent, 120, self.devicePixelRatioF()))
         else:
             icon_name, word = CUE_WORDS[s.phase]
@@ -224,7 +238,7 @@ class PatientWindow(QWidget):
                 Phase.TOGETHER: (t.turn, t.turn_text),
                 Phase.YOUR_TURN: (t.turn, t.turn_text),
             }.get(s.phase, (t.panel, t.text))
-            self.banner.show_cue(icon_name, word, bg, fg)
+            self.banner.show_cue(icon_name, self._texts(word), bg, fg)
         page = self.praise_page if s.phase is Phase.FEEDBACK else self.work_page
         if self.stage.currentWidget() is not page:
             self.stage.setCurrentWidget(page)

@@ -80,7 +80,7 @@ class ProgressPanel(QWidget):
         refresh.clicked.connect(self.reload_patients)
         self.sessions = QListWidget()
         self.sessions.setAccessibleName("Sessions")
-        self.report_button = QPushButton("PDF &report of the session…")
+        self.report_button = QPushButton("&PDF report of the session…")
         self.report_button.setAccessibleName("PDF report of the selected session")
         self.report_button.clicked.connect(self._ask_report)
         self.info = QLabel()

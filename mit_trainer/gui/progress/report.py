@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QUrl
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import QImage, QImageWriter, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 
 def _value(x: object) -> str:
@@ -48,13 +48,17 @@ def report_html(store: Any, session_id: int, *, patient_code: str, image_keys: l
     charts = "".join(f'<p><img src="chart://{k}" width="620"></p>' for k in image_keys)
     notes = html.escape(rec.notes or "(none)").replace("\n", "<br>")
     duration = f"{rec.duration_s / 60:.0f} min" if rec.duration_s is not None else "–"
+    if summary.points_possible:
+        pct = "" if frac is None else f" ({100 * frac:.0f} %)"
+        points = f"Points <b>{summary.points_earned} of {summary.points_possible}</b>{pct}"
+    else:  # the session was not ended (interrupted, or still running): no total to divide by
+        points = f"Points <b>{summary.points_earned} so far</b> (the session was not finished)"
     return f"""
     <h1>MIT Trainer session report</h1>
     <p>Patient <b>{html.escape(patient_code)}</b>, session {rec.number} on {rec.started_at:%Y-%m-%d %H:%M}
     UTC ({duration}). Protocol {html.escape(rec.protocol_id)} {html.escape(rec.protocol_version)},
     level {rec.level}, phrase set {html.escape(rec.phrase_set_name or "–")}.</p>
-    <p>Points <b>{summary.points_earned} of {summary.points_possible or "–"}</b>
-    ({"–" if frac is None else f"{100 * frac:.0f} %"}); {summary.n_items} items,
+    <p>{points}; {summary.n_items} items,
     {summary.n_attempts} attempts,
     {summary.n_overrides} scored by the therapist. Fatigue before {_value(rec.fatigue_before)},
     after {_value(rec.fatigue_after)} (0-10). Advancement: {html.escape(rec.advancement_decision)}.</p>
@@ -79,7 +83,7 @@ def write_session_report(
         buf = QByteArray()
         dev = QBuffer(buf)
         dev.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(dev, "PNG")
+        QImageWriter(dev, QByteArray(b"PNG")).write(image)
         dev.close()
         doc.addResource(
             QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{key}"), QImage.fromData(buf)

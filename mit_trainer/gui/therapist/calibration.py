@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from mit_trainer.core import defaults
 from mit_trainer.gui import wiring
 from mit_trainer.gui.therapist.calibration_math import VoiceEstimate, estimate_voice
 from mit_trainer.gui.therapist.patients_panel import hz_to_note
@@ -75,7 +76,7 @@ class RecordPage(QWizardPage):
             feed(self.kind)
         path = wiring.scratch_recordings_dir() / f"calibration-{self.kind}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._rec = audio.start_attempt(np.zeros(480, dtype=np.float32), 48_000, path)
+        self._rec = audio.start_attempt(np.zeros(480, dtype=np.float32), defaults.STREAM_SAMPLE_RATE_HZ, path)
         self.button.setText("&Stop")
         self.result.setText("Recording…")
         self._timer.start()

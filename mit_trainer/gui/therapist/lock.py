@@ -1,7 +1,10 @@
 """The therapist PIN gate and the idle auto-lock.
 
 PINs are hashed with argon2 (``argon2-cffi``) and kept in the store's therapist record; the GUI never
-stores a PIN. Verification is ~50 ms of deliberate work, so it runs on the database executor.
+stores a PIN. Verification is ~50 ms of deliberate work, so it runs on the database executor. Who may
+pass, the throttle on wrong PINs and the audit are :mod:`mit_trainer.app.access`; this screen shows its
+answers and keeps the buttons off while a wait runs. A new therapist needs the PIN of the therapist
+chosen above (only the very first one does not).
 :class:`IdleLock` locks the therapist panel after a configurable idle time, but never while a
 recording is running (it re-arms instead), so a session is never interrupted by the lock.
 """
@@ -11,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
@@ -27,29 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MIN_PIN_DIGITS = 4
+from mit_trainer.app.access import MIN_PIN_DIGITS, hash_pin, pin_problem, verify_pin
 
-
-def hash_pin(pin: str) -> str:
-    return PasswordHasher().hash(pin)
-
-
-def verify_pin(pin_hash: str | None, pin: str) -> bool:
-    if not pin_hash:
-        return False
-    try:
-        return PasswordHasher().verify(pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def pin_problem(pin: str, repeat: str) -> str | None:
-    """Why a new PIN is unusable, or None."""
-    if not pin.isdigit() or len(pin) < MIN_PIN_DIGITS:
-        return f"A PIN is at least {MIN_PIN_DIGITS} digits."
-    if pin != repeat:
-        return "The two PINs differ."
-    return None
+__all__ = ["MIN_PIN_DIGITS", "IdleLock", "LockScreen", "hash_pin", "pin_problem", "verify_pin"]
 
 
 class IdleLock(QObject):
@@ -133,14 +114,16 @@ class IdleLock(QObject):
 
 
 class LockScreen(QWidget):
-    """Choose a therapist and enter the PIN; or add a therapist with a new PIN.
+    """Choose a therapist and enter the PIN; or add a therapist with a new PIN, approved by the PIN of
+    the therapist chosen above (no approval only while no therapist exists).
 
-    ``unlock_requested(therapist, pin)`` and ``create_requested(name, pin)`` are handled by the main
-    window (off the GUI thread); it calls :meth:`show_error` or unlocks.
+    ``unlock_requested(therapist, pin)`` and ``create_requested(name, pin, approver, approver_pin)`` are
+    handled by the main window (off the GUI thread); it calls :meth:`show_error` (with the wait of the
+    throttle, during which the buttons are off) or unlocks.
     """
 
     unlock_requested = Signal(object, str)
-    create_requested = Signal(str, str)
+    create_requested = Signal(str, str, object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +155,10 @@ class LockScreen(QWidget):
         self.new_pin_repeat = QLineEdit()
         self.new_pin_repeat.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_pin_repeat.setAccessibleName("Repeat new PIN")
+        self.approver_pin = QLineEdit()
+        self.approver_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.approver_pin.setAccessibleName("PIN of the approving therapist")
+        self.approver_pin.setPlaceholderText("PIN of the therapist chosen above")
         self.create_button = QPushButton("&Add therapist")
         self.create_button.setAccessibleName("Add therapist")
         self.create_button.clicked.connect(self._create)
@@ -183,13 +170,18 @@ class LockScreen(QWidget):
         new_form.addRow("&Name", self.new_name)
         new_form.addRow("New P&IN", self.new_pin)
         new_form.addRow("&Repeat PIN", self.new_pin_repeat)
+        new_form.addRow("&Approved by", self.approver_pin)
+        self._approver_label = new_form.labelForField(self.approver_pin)
         for lay in (form, new_form):
             for i in range(lay.rowCount()):
                 item = lay.itemAt(i, QFormLayout.ItemRole.LabelRole)
                 field = lay.itemAt(i, QFormLayout.ItemRole.FieldRole)
-                if item and field and isinstance(item.widget(), QLabel):
-                    item.widget().setBuddy(field.widget())
+                label = item.widget() if item is not None else None
+                buddy = field.widget() if field is not None else None
+                if isinstance(label, QLabel) and buddy is not None:
+                    label.setBuddy(buddy)
         new_box = QGroupBox("New therapist")
+        self.new_box = new_box
         new_box.setLayout(new_form)
         new_form.addRow("", self.create_button)
         box = QVBoxLayout()
@@ -208,6 +200,16 @@ class LockScreen(QWidget):
         outer.addStretch(1)
         self.setTabOrder(self.therapist_box, self.pin_edit)
         self.setTabOrder(self.pin_edit, self.unlock_button)
+        self._first_run = True
+        self._wait_text = ""
+        self._wait_left_s = 0
+        self._countdown = QTimer(self)
+        self._countdown.setObjectName("mit-lock-wait")
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+        # The wait belongs to the therapist chosen: choosing another one (to lift a lockout) ends it here;
+        # the store's throttle still answers for each therapist.
+        self.therapist_box.currentIndexChanged.connect(self._chosen)
 
     def set_therapists(self, therapists: list[Any], *, select_id: int | None = None) -> None:
         self.therapist_box.clear()
@@ -215,22 +217,63 @@ class LockScreen(QWidget):
             self.therapist_box.addItem(t.display_name, t)
             if t.id == select_id:
                 self.therapist_box.setCurrentIndex(self.therapist_box.count() - 1)
+        self._first_run = first_run = not any(getattr(t, "pin_hash", None) for t in therapists)
+        self.approver_pin.setVisible(not first_run)
+        if self._approver_label is not None:
+            self._approver_label.setVisible(not first_run)
+        self.new_box.setTitle(
+            "First therapist (set-up)"
+            if first_run
+            else "New therapist (needs the PIN of the therapist above)"
+        )
         if not therapists:
-            self.message.setText("No therapist yet: add one below.")
+            self.message.setText("No therapist yet: add the first one below.")
             self.new_name.setFocus()
         else:
             self.pin_edit.setFocus()
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, wait_s: float = 0.0) -> None:
+        """Say why the PIN was refused; with ``wait_s`` the buttons stay off and a countdown runs."""
         self.message.setText(text)
         self.pin_edit.clear()
+        self.approver_pin.clear()
         self.pin_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        if wait_s > 0:
+            self._wait_text = text
+            self._wait_left_s = int(wait_s + 0.999)
+            self._set_waiting(True)
+            self._countdown.start()
+
+    def is_waiting(self) -> bool:
+        return self._countdown.isActive()
 
     def reset(self) -> None:
         self.pin_edit.clear()
         self.message.clear()
         self.new_pin.clear()
         self.new_pin_repeat.clear()
+        self.approver_pin.clear()
+
+    def stop_waiting(self) -> None:
+        self._countdown.stop()
+        self._set_waiting(False)
+
+    def _set_waiting(self, on: bool) -> None:
+        self.unlock_button.setEnabled(not on)
+        self.create_button.setEnabled(not on)
+
+    def _tick(self) -> None:
+        self._wait_left_s -= 1
+        if self._wait_left_s <= 0:
+            self.stop_waiting()
+            self.message.setText("You may try again.")
+            return
+        self.message.setText(f"{self._wait_text} ({self._wait_left_s} s)")
+
+    def _chosen(self, _index: int) -> None:
+        if self.is_waiting():
+            self.stop_waiting()
+            self.message.clear()
 
     def _unlock(self) -> None:
         therapist = self.therapist_box.currentData()
@@ -248,7 +291,9 @@ class LockScreen(QWidget):
         if problem:
             self.message.setText(problem)
             return
-        self.create_requested.emit(name, self.new_pin.text())
+        approver = None if self._first_run else self.therapist_box.currentData()
+        self.create_requested.emit(name, self.new_pin.text(), approver, self.approver_pin.text())
         self.new_name.clear()
         self.new_pin.clear()
         self.new_pin_repeat.clear()
+        self.approver_pin.clear()

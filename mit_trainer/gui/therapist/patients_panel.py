@@ -43,6 +43,7 @@ class SessionRequest:
     interval_semitones: float
     tempo_bpm: float
     tap_side: str
+    plan: tuple[str, ...] | None = None  # the therapist's list of phrase ids for today (None: the planner's)
 
 
 def hz_to_note(f_hz: float) -> str:
@@ -96,15 +97,18 @@ class PatientsPanel(QWidget):
         self.code.returnPressed.connect(add.click)
         new_box = QGroupBox("New patient")
         nl = QFormLayout(new_box)
-        nl.addRow("&Code", self.code)
+        nl.addRow("C&ode", self.code)
         nl.addRow("Consents", self.c_clinical)
         nl.addRow("", self.c_research)
         nl.addRow("", self.c_audio)
         nl.addRow("", add)
         for i in range(nl.rowCount()):
             lab = nl.itemAt(i, QFormLayout.ItemRole.LabelRole)
-            if lab and isinstance(lab.widget(), QLabel):
-                lab.widget().setBuddy(nl.itemAt(i, QFormLayout.ItemRole.FieldRole).widget())
+            field = nl.itemAt(i, QFormLayout.ItemRole.FieldRole)
+            label_w = lab.widget() if lab is not None else None
+            buddy = field.widget() if field is not None else None
+            if isinstance(label_w, QLabel) and buddy is not None:
+                label_w.setBuddy(buddy)
 
         self.low_note = QLabel("not calibrated")
         self.low_note.setAccessibleName("Low note")
@@ -138,19 +142,30 @@ class PatientsPanel(QWidget):
         self.start.setAccessibleName("Start session")
         self.start.setProperty("primary", True)
         self.start.clicked.connect(self._start)
+        self.assessments_button = QPushButton("Assess&ments…")
+        self.assessments_button.setAccessibleName("Standardised assessments of this patient")
+        self.assessments_button.clicked.connect(self.open_assessments)
+        self.assessments: Any = None  # the open dialog
+        self.plan_button = QPushButton("Today's pla&n…")
+        self.plan_button.setAccessibleName("See and change today's plan")
+        self.plan_button.clicked.connect(self.open_plan)
+        self.plan_dialog: Any = None
+        self.plan: tuple[tuple[str, int, str], tuple[str, ...]] | None = None  # ((set, level, code), ids)
         sess_box = QGroupBox("Patient settings and session")
         sl = QFormLayout(sess_box)
         for label, w, name in (
             ("Low note", self.low_note, "Low note"),
             ("&Interval", self.interval, "Interval"),
             ("&Tempo", self.tempo, "Tempo"),
-            ("Tap &side", self.tap_side, "Tap side"),
+            ("Tap si&de", self.tap_side, "Tap side"),
             ("Model &voice", self.model_voice, "Model voice"),
             ("", calibrate, "Calibrate voice"),
+            ("", self.assessments_button, "Standardised assessments of this patient"),
             ("&Protocol", self.protocol, "Protocol"),
             ("P&hrase set", self.phrase_set, "Phrase set"),
             ("&Level", self.level, "Level"),
             ("&Fatigue now (0-10)", self.fatigue, "Fatigue before the session"),
+            ("", self.plan_button, "See and change today's plan"),
             ("", self.start, "Start session"),
         ):
             w.setAccessibleName(name)
@@ -167,6 +182,65 @@ class PatientsPanel(QWidget):
 
     def _set_enabled(self, on: bool) -> None:
         self.start.setEnabled(on)
+        self.assessments_button.setEnabled(on)
+        self.plan_button.setEnabled(on)
+
+    def _plan_key(self) -> tuple[str, int, str]:
+        code = self.patient.code if self.patient is not None else ""
+        return (str(self.phrase_set.currentData() or ""), self.level.value(), code)
+
+    def open_plan(self) -> None:
+        """Today's plan: the planner proposes (on a worker), the therapist changes it; used at Start."""
+        from mit_trainer.gui import wiring
+        from mit_trainer.gui.therapist.plan_editor import PlanDialog
+
+        store = self._store()
+        if self.patient is None or store is None:
+            return
+        key = self._plan_key()
+        dialog = PlanDialog(self)
+        self.plan_dialog = dialog
+        path, level, code = key
+        protocol = self.protocol.currentText()
+
+        def propose() -> Any:
+            from mit_trainer.core.phrases import load_phrase_set
+
+            got = wiring.propose_plan(store, patient_code=code, protocol_id=protocol, phrase_set_path=path,
+                                      level=level)  # fmt: skip
+            return (*got, wiring.plan_warner(load_phrase_set(path)))
+
+        def shown(got: Any) -> None:
+            from mit_trainer.gui.therapist.plan_editor import PlanEntry
+
+            raw_entries, raw_choices, note, warner = got
+            entries = [PlanEntry(*e) for e in raw_entries]
+            choices = [PlanEntry(*c) for c in raw_choices]
+            if self.plan is not None and self.plan[0] == key:  # the therapist's earlier list for today
+                by_id = {c.phrase_id: c for c in choices}
+                entries = [by_id[i] for i in self.plan[1] if i in by_id]
+                note = "Your plan for today."
+            dialog.editor.set_warnings(warner)
+            dialog.show_proposal(entries, choices, note)
+
+        def accepted() -> None:
+            ids = tuple(dialog.phrase_ids())
+            self.plan = (key, ids) if ids else None
+            self.message.emit(f"Today's plan: {len(ids)} items." if ids else "The planner will choose.")
+
+        dialog.accepted.connect(accepted)
+        self._tasks.run_in_background(propose, shown, lambda e: dialog.status.setText(f"Cannot plan: {e}"))
+        dialog.open()
+
+    def open_assessments(self) -> None:
+        """The selected patient's standardised assessments (WAB, BDAE, ...): list and add."""
+        from mit_trainer.gui.therapist.assessments import AssessmentsDialog
+
+        if self.patient is None or self._store() is None:
+            return
+        self.assessments = AssessmentsDialog(tasks=self._tasks, store=self._store, patient=self.patient,
+                                             parent=self)  # fmt: skip
+        self.assessments.open()
 
     # --- data -----------------------------------------------------------------------------------------
     def reload(self, select_code: str | None = None) -> None:
@@ -315,7 +389,9 @@ class PatientsPanel(QWidget):
             interval_semitones=self.interval.value(),
             tempo_bpm=self.tempo.value(),
             tap_side=self.tap_side.currentText(),
+            plan=self.plan[1] if self.plan is not None and self.plan[0] == self._plan_key() else None,
         )
+        self.plan = None  # a plan is for one session
         store, pid = self._store(), self.patient.id
         changes = {
             "interval_semitones": req.interval_semitones,

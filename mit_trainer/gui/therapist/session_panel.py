@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -19,15 +18,19 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from mit_trainer.gui import wiring
+from mit_trainer.gui.keys import shortcut as make_shortcut
 from mit_trainer.gui.session_controller import SessionController, vget
 from mit_trainer.gui.theme import LIGHT, Theme
 from mit_trainer.gui.therapist.attempt_view import AttemptView
+from mit_trainer.gui.therapist.plan_editor import PlanEditor, PlanEntry
 
 #: key -> (outcome passed to the session, button text)
 SCORE_KEYS = {
@@ -45,6 +48,7 @@ OVERRIDE_CHOICES = {
 
 class SessionPanel(QWidget):
     end_requested = Signal()  # the main window asks for fatigue and notes, then ends
+    record_model_requested = Signal()  # "Record my model" of the current phrase
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None, *, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -66,15 +70,14 @@ class SessionPanel(QWidget):
         self.phrase_label.setAccessibleName("Phrase")
 
         self.buttons: dict[str, QPushButton] = {}
+        self._shown_item: tuple[object, object] | None = None
 
         def button(key: str, text: str, shortcut: str, slot: Any, name: str | None = None) -> QPushButton:
             b = QPushButton(text)
             b.setAccessibleName(name or text.replace("&", "").strip())
             b.setToolTip(f"Shortcut: {shortcut}")
             b.clicked.connect(slot)
-            QShortcut(
-                QKeySequence(shortcut), self, activated=b.click, context=Qt.ShortcutContext.WindowShortcut
-            )
+            make_shortcut(shortcut, self, b.click)
             self.buttons[key] = b
             return b
 
@@ -109,12 +112,25 @@ class SessionPanel(QWidget):
         fl = QGridLayout(flow)
         fl.addWidget(button("continue", "Continue  (N)", "N", self.c.continue_), 0, 0)
         fl.addWidget(button("repeat", "Repeat step  (R)", "R", self.c.repeat), 0, 1)
-        fl.addWidget(button("skip", "Skip item  (K)", "K", self.c.skip), 1, 0)
-        fl.addWidget(button("end_item", "End item  (E)", "E", self.c.end_item), 1, 1)
+        fl.addWidget(button("skip", "Skip item…  (K)", "K", self._skip), 1, 0)
+        fl.addWidget(button("end_item", "End item…  (E)", "E", self._end_item), 1, 1)
         fl.addWidget(button("break", "Break…  (B)", "B", self._break), 2, 0)
         fl.addWidget(button("pause", "Pause / resume  (P)", "P", self.c.toggle_pause), 2, 1)
         fl.addWidget(
             button("end", "End session…", "Ctrl+E", self.end_requested.emit, "End session"), 3, 0, 1, 2
+        )
+        fl.addWidget(
+            button(
+                "record_model",
+                "Record my model…",
+                "Ctrl+M",
+                self.record_model_requested.emit,
+                "Record my model",
+            ),
+            4,
+            0,
+            1,
+            2,
         )
 
         self.proposal = QGroupBox("Advancement proposal")
@@ -125,6 +141,12 @@ class SessionPanel(QWidget):
         pl.addWidget(button("accept", "Accept", "Ctrl+Y", lambda: self.c.decide_advancement(True)))
         pl.addWidget(button("decline", "Decline", "Ctrl+D", lambda: self.c.decide_advancement(False)))
         self.proposal.hide()
+
+        self.plan = PlanEditor()
+        self.plan.changed.connect(self.c.replan)
+        self._plan_for: object = None  # the session whose phrases the plan offers
+        plan_box = QGroupBox("Today's plan")
+        QVBoxLayout(plan_box).addWidget(self.plan)
 
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Session notes")
@@ -144,6 +166,7 @@ class SessionPanel(QWidget):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.attempt_view, 1)
+        right.addWidget(plan_box)
         right.addWidget(QLabel("Notes"))
         right.addWidget(self.notes)
         outer = QHBoxLayout(self)
@@ -193,9 +216,26 @@ class SessionPanel(QWidget):
             self.proposal_label.setText(f"{kind}: {proposal.reason}")
         self.buttons["accept"].setEnabled(pending)
         self.buttons["decline"].setEnabled(pending)
-        if view is None:
-            self.attempt_view.clear()
+        self._show_plan(view)
+        item = (item_no, getattr(phrase, "id", None))
+        if view is None or item != self._shown_item:
+            self.attempt_view.clear()  # the last item's analysis never stands beside a new item
+        self._shown_item = item
         self._update_enabled()
+
+    def _show_plan(self, view: Any) -> None:
+        rows = vget(view, "plan", ()) or ()
+        entries = [PlanEntry(r.phrase_id, r.text, r.trained, r.status) for r in rows]
+        session = self.c.session
+        choices: list[PlanEntry] = []
+        if session is not None and session is not self._plan_for and hasattr(session, "phrase_set"):
+            self._plan_for = session
+            level = vget(view, "level")
+            choices = [
+                PlanEntry(p.id, p.text, p.trained) for p in session.phrase_set.phrases if p.level == level
+            ]
+            self.plan.set_warnings(wiring.plan_warner(session.phrase_set))
+        self.plan.set_plan(entries, choices)
 
     def _show_outcome(self, outcome: Any) -> None:
         self.attempt_view.show_outcome(
@@ -217,6 +257,7 @@ class SessionPanel(QWidget):
         for key in ("continue", "repeat", "skip", "end_item", "break"):
             self.buttons[key].setEnabled(live and not recording)
         self.buttons["end"].setEnabled(self.c.session is not None)
+        self.buttons["record_model"].setEnabled(live and not recording)
 
     # --- dialogs -------------------------------------------------------------------------------------
     def _override(self) -> None:
@@ -226,6 +267,22 @@ class SessionPanel(QWidget):
         reason, ok = QInputDialog.getText(self, "Override", "Reason (kept with the attempt)")
         if ok and reason.strip():
             self.c.override(OVERRIDE_CHOICES[choice], reason=reason.strip())
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask once before something that cannot be undone (a stray key must never end an item)."""
+        answer = QMessageBox.question(
+            self, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _skip(self) -> None:
+        if self.confirm("Skip item", "Skip this item? Its remaining steps are not presented."):
+            self.c.skip()
+
+    def _end_item(self) -> None:
+        if self.confirm("End item", "End this item now? Its remaining steps are not presented."):
+            self.c.end_item()
 
     def _break(self) -> None:
         fatigue, ok = QInputDialog.getInt(self, "Break", "Fatigue now (0 none - 10 exhausted)", 5, 0, 10)

@@ -1,10 +1,10 @@
-"""0002_voice: the patient's model voice.
+"""0004_voice: the patient's model voice.
 
 Adds ``patient_settings.model_voice`` (nullable: None means the workstation's model-voice setting), the
 per-patient choice of the voice that sings the model (``male``, ``female``, ``formant-male``...; issue 13).
 
-Revision ID: 0002_voice
-Revises: 0001
+Revision ID: 0004_voice
+Revises: 0003_relstore
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_voice"
-down_revision = "0001"
+revision = "0004_voice"
+down_revision = "0003_relstore"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""The scripted demo session (see :mod:`mit_trainer.gui.demo`): what a therapist would click, in order.
+"""The scripted demo session (see :mod:`mit_trainer.demo.desktop`): what a therapist would click, in order.
 
 Each ``yield`` hands the runner a condition to wait for; widgets are driven through their public
 buttons and signals, exactly as a user would, so the demo exercises the real paths.
@@ -10,10 +10,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from mit_trainer.gui.demo import (
+from mit_trainer.audio.fake_clock import DemoMicrophone
+from mit_trainer.demo.tools import (
     DEMO_PIN,
     RATE_HZ,
-    DemoMicrophone,
     Script,
     StallMonitor,
     shoot,

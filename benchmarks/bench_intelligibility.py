@@ -6,7 +6,7 @@ of the same level; the phrase counts as identified when the hypothesis is exactl
 all in the same run:
 
   * ``espeak-ng plain <voice>``   espeak-ng speaking the text (the espeak voice the word voice starts from)
-  * ``words intone <voice>``      the words model (:mod:`mit_trainer.analysis.words`), intoned
+  * ``words intone <voice>``      the words model (:mod:`mit_trainer.analysis.sung_words`), intoned
   * ``words sprechgesang <voice>`` the words model, speech-song
   * ``vowels intone <voice>``     the previous vowel-only formant model (``VoiceParams``)
 
@@ -47,8 +47,8 @@ import soxr
 
 from mit_trainer.analysis.espeak import speak
 from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.sung_words import WORD_VOICES
 from mit_trainer.analysis.voice import VoiceParams
-from mit_trainer.analysis.words import WORD_VOICES
 from mit_trainer.core.phrases import load_phrase_sets, shipped_phrases_dir
 from mit_trainer.core.records import Phrase
 
@@ -168,7 +168,7 @@ def conditions() -> dict[str, Callable[[Phrase], tuple[np.ndarray, int, Stimulus
 
 def diagnostic_conditions() -> dict[str, Callable[[Phrase], tuple[np.ndarray, int, Stimulus | None]]]:
     """Where the sung model loses the recognizer (male voice): WORLD alone, and shorter vowels."""
-    from mit_trainer.analysis import words
+    from mit_trainer.analysis import sung_words as words
 
     def resynth(p: Phrase) -> tuple[np.ndarray, int, Stimulus | None]:
         ana = words.analyse(p.text, p.syllables, WORD_VOICES["male"])

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mit_trainer.analysis import words
+from mit_trainer.analysis import sung_words as words
 from mit_trainer.analysis.stimulus import render_stimulus
 from mit_trainer.analysis.voice import VoiceParams
 from mit_trainer.app.model_cache import ModelCache, ModelRequest

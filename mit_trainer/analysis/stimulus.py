@@ -32,8 +32,8 @@ import numpy.typing as npt
 import soundfile as sf
 import soxr
 
+from mit_trainer.analysis.sung_words import WORD_VOICES, WordVoice, sing, word_voice
 from mit_trainer.analysis.voice import VoiceParams, synthesize_voice
-from mit_trainer.analysis.words import WORD_VOICES, WordVoice, sing, word_voice
 from mit_trainer.core.records import Phrase
 
 Mode = Literal["hum", "intone", "sprechgesang"]
@@ -132,7 +132,7 @@ def render_stimulus(
     silence at end ("unison with fading"); it affects the voice, never the taps. ``voice`` defaults to
     ``VoiceParams.male()`` for a low note under 160 Hz and ``VoiceParams.female()`` otherwise;
     ``vibrato_cents`` (peak) defaults to :data:`MODE_VIBRATO_CENTS`. Same arguments, same samples.
-    A voice *name* (:data:`VOICE_NAMES`: ``"male"``, ``"female"``) sings the words (:mod:`words`:
+    A voice *name* (:data:`VOICE_NAMES`: ``"male"``, ``"female"``) sings the words (:mod:`sung_words`:
     espeak-ng and WORLD) in ``intone`` and ``sprechgesang``; each syllable's ``onset_s`` is then its first
     consonant, ``vowel_onset_s`` its beat (where the tap sounds); ``hum`` uses the formant voice of the same
     sex. A ``VoiceParams`` or None selects the vowel-only formant voice. ``language`` picks the espeak-ng

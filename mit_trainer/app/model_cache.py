@@ -3,8 +3,8 @@
 Responsible for three things the session and the editor share:
 
 * :func:`voice_argument` turns a resolved model voice (:func:`mit_trainer.app.voices.resolve_voice`) into
-  what :func:`render_stimulus` takes: a word voice name (the words, sung: :mod:`mit_trainer.analysis.words`)
-  or a formant :class:`VoiceParams` (one vowel per syllable).
+  what :func:`render_stimulus` takes: a word voice name (the words, sung:
+  :mod:`mit_trainer.analysis.sung_words`) or a formant :class:`VoiceParams` (one vowel per syllable).
 * :class:`ModelRequest`, everything one render depends on (phrase, voice, low note, interval, tempo, mode,
   taps, fade, lengthening, rate), and :func:`render_request`, which renders it; when espeak-ng cannot
   sing the words (a broken installation), it falls back to the formant voice of the same sex and logs

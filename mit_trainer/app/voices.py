@@ -3,7 +3,7 @@
 Kept apart from :mod:`mit_trainer.app.model_cache` so that the GUI's settings and patients pages can list
 the voices without importing the renderer (numpy, soxr, WORLD) at start-up.
 
-``male`` and ``female`` are the word voices of :mod:`mit_trainer.analysis.words` (a test checks the two
+``male`` and ``female`` are the word voices of :mod:`mit_trainer.analysis.sung_words` (a test checks the two
 lists agree); ``formant-male`` and ``formant-female`` the vowel-only voices; ``auto`` is the male word
 voice below 160 Hz and the female one from there: the low note follows the patient's range, the voice
 follows the low note.

@@ -18,7 +18,7 @@ import soxr
 
 from mit_trainer.analysis.espeak import EspeakError, speak, voice_exists
 from mit_trainer.analysis.stimulus import VOICE_NAMES, Stimulus, render_stimulus
-from mit_trainer.analysis.words import (
+from mit_trainer.analysis.sung_words import (
     SourceSyllable,
     _nuclei,
     _word_groups,

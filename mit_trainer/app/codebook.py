@@ -27,6 +27,11 @@ _CUE = {
     "spoken": "normal speech prosody",
     "none": "no model (probe question or independent response)",
 }
+_WORD_STATUS = {
+    "said": "the word fits the voice in its span (goodness of pronunciation at or above the threshold)",
+    "unclear": "voice is there but the word does not fit it (substitution, filler, mumble)",
+    "missing": "no voice where the word would be, or no voice at all",
+}
 _DECISION = {
     "none": "no proposal",
     "proposed": "software proposed the next level; no therapist answer yet",
@@ -170,6 +175,12 @@ ATTEMPTS = TableSpec(
             "Voiced fraction of pitch frames from first syllable onset to last offset",
             "fraction 0-1",
         ),
+        _col(
+            "words_targeted",
+            "integer",
+            "Words in the target phrase (n/a when the word check did not run: no model for the language)",
+        ),
+        _col("words_said", "integer", "Words the automatic word check judged said (advisory)"),
         _col("score_contour", "number", "Automatic melodic contour score (advisory)", "0-1"),
         _col("score_rhythm", "number", "Automatic rhythm score (advisory)", "0-1"),
         _col("score_completeness", "number", "Automatic completeness score (advisory)", "0-1"),
@@ -235,6 +246,37 @@ SYLLABLES = TableSpec(
             "when the analysis gives none, against low_note_hz (L) or interval_semitones above it (H)",
             "cents",
         ),
+    ),
+)
+
+WORDS = TableSpec(
+    "words",
+    "One row per word of the target phrase of each attempt, from the automatic word check (PocketSphinx "
+    "forced alignment, US English model; advisory). Attempts whose language has no word model have no rows.",
+    (
+        _PID,
+        _SID,
+        _AID,
+        _col("word_index", "integer", "Position of the word in the phrase, from 0"),
+        _col("text", "string", "Target word (lower case, punctuation removed)"),
+        _col("status", "string", "Word check result", levels=_WORD_STATUS),
+        _col("onset_s", "number", "Start of the aligned word on the recording clock (n/a: not placed)", "s"),
+        _col("offset_s", "number", "End of the aligned word on the recording clock", "s"),
+        _col(
+            "confidence",
+            "number",
+            "Logistic of the goodness of pronunciation, 0.5 at the said threshold (a ranking, not a "
+            "calibrated probability)",
+            "0-1",
+        ),
+        _col(
+            "gop",
+            "number",
+            "Goodness of pronunciation: mean log acoustic score per 10 ms frame against the best senone",
+            "nats per frame",
+        ),
+        _col("first_syllable_index", "integer", "First target syllable of the word"),
+        _col("last_syllable_index", "integer", "Last target syllable of the word"),
     ),
 )
 
@@ -329,6 +371,7 @@ TABLES: tuple[TableSpec, ...] = (
     SESSIONS,
     ATTEMPTS,
     SYLLABLES,
+    WORDS,
     TAPS,
     ASSESSMENTS,
     RECORDED_MODELS,
@@ -396,7 +439,8 @@ def render_codebook(
             "attempt's parameters and scores; `.TextGrid`: Praat tiers `target_syllables` (target "
             "text at the expected spans when the analysis gives `target_onset_s`/`target_offset_s`, else at "
             "the detected spans), `detected_syllables` (detected spans), `produced_tones` (H/L produced), "
-            "`taps` (point tier, labelled with the nearest syllable index) and `HL_targets`; "
+            "`taps` (point tier, labelled with the nearest syllable index), `HL_targets`, `words` (aligned "
+            "words) and `word_status` (said/unclear at the same spans; missing words have no span); "
             "`_f0.csv`: `time_s`, `frequency_hz` (n/a when unvoiced, or when the played model explains the "
             "frame: docs/echo.md), `confidence` on a 10 ms hop.",
             "- `audio/models/mod-<N>.wav`: a therapist's recorded model; `.json`: its analysis "

@@ -103,8 +103,9 @@ def _intervals(spans: Sequence[tuple[float, float, str]], end_s: float) -> list[
 
 
 def write_textgrid(path: Path, attempt: Attempt, *, duration_s: float) -> None:
-    """Praat TextGrid with tiers target_syllables, detected_syllables, produced_tones, taps and
-    HL_targets. Target spans are the analysis' ``target_onset_s``/``target_offset_s`` when given,
+    """Praat TextGrid with tiers target_syllables, detected_syllables, produced_tones, taps,
+    HL_targets, and when the word check ran words and word_status (aligned words, their status). Target
+    spans are the analysis' ``target_onset_s``/``target_offset_s`` when given,
     else the detected spans; syllables never produced and without a target span are left out."""
     raw = {int(s["index"]): s for s in (attempt.analysis or {}).get("syllables", [])}
     target_spans, detected, produced, hl = [], [], [], []
@@ -134,6 +135,16 @@ def write_textgrid(path: Path, attempt: Attempt, *, duration_s: float) -> None:
     ]
     grid.addTier(textgrid.PointTier("taps", points, 0.0, duration_s))
     grid.addTier(textgrid.IntervalTier("HL_targets", _intervals(hl, duration_s), 0.0, duration_s))
+    checked = (attempt.analysis or {}).get("words")
+    if isinstance(checked, list):  # the word check ran (a language with a model)
+        words = [
+            (float(w["onset_s"]), float(w["offset_s"]), str(w.get("text", "")), str(w.get("status", "")))
+            for w in checked
+            if isinstance(w, dict) and w.get("onset_s") is not None and w.get("offset_s") is not None
+        ]
+        for name, k in (("words", 2), ("word_status", 3)):
+            spans = [(t[0], t[1], str(t[k])) for t in words]
+            grid.addTier(textgrid.IntervalTier(name, _intervals(spans, duration_s), 0.0, duration_s))
     grid.save(str(path), format="long_textgrid", includeBlankSpaces=True)
 
 

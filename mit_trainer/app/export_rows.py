@@ -56,6 +56,12 @@ def voicing_continuity(attempt: Attempt) -> float | None:
 AUDIO_SUFFIXES = (".wav", ".flac")
 
 
+def attempt_words(attempt: Attempt) -> list[dict[str, Any]] | None:
+    """The word tier of the attempt's analysis JSON (None when the word check did not run)."""
+    words = (attempt.analysis or {}).get("words")
+    return [w for w in words if isinstance(w, dict)] if isinstance(words, list) else None
+
+
 def participant_rows(
     store: Store,
     patient: Patient,
@@ -79,7 +85,7 @@ def participant_rows(
     sessions = [s for s in all_sessions if since is None or s.started_at.date() >= since]
     audio_ok = with_audio and patient.consents.share_audio
     out = ParticipantRows(
-        tables={name: [] for name in ("participants", "sessions", "attempts", "syllables", "taps")}
+        tables={name: [] for name in ("participants", "sessions", "attempts", "syllables", "words", "taps")}
     )
     for session in sessions:
         attempts = store.attempts_for_session(session.id)
@@ -160,6 +166,7 @@ def _attempt_rows(
     label = f"{pid}_{ses}_att-{n:03d}"
     keys = {"participant_id": pid, "session_id": ses, "attempt_id": label}
     latest = a.latest_therapist_score
+    words = attempt_words(a)
     audio_file = None
     if audio_ok and a.audio_path:
         base = PurePosixPath("audio", pid, ses, label)
@@ -191,6 +198,8 @@ def _attempt_rows(
         "syllables_targeted": len(a.syllables),
         "syllables_detected": sum(1 for y in a.syllables if y.onset_s is not None),
         "voicing_continuity": voicing_continuity(a),
+        "words_targeted": None if words is None else len(words),
+        "words_said": None if words is None else sum(1 for w in words if w.get("status") == "said"),
         "score_contour": a.scores.contour,
         "score_rhythm": a.scores.rhythm,
         "score_completeness": a.scores.completeness,
@@ -232,6 +241,22 @@ def _attempt_rows(
                 "pitch_error_cents": y.error_cents,
             }
         )
+    for w in words or ():
+        sy = [int(i) for i in w.get("syllables") or ()]
+        out.tables["words"].append(
+            keys
+            | {
+                "word_index": w.get("index"),
+                "text": w.get("text"),
+                "status": w.get("status"),
+                "onset_s": w.get("onset_s"),
+                "offset_s": w.get("offset_s"),
+                "confidence": w.get("confidence"),
+                "gop": w.get("gop"),
+                "first_syllable_index": min(sy) if sy else None,
+                "last_syllable_index": max(sy) if sy else None,
+            }
+        )
     for i, t in enumerate(a.taps):
         out.tables["taps"].append(
             keys
@@ -268,6 +293,7 @@ def _sidecar(label: str, a: Attempt, s: SessionRecord) -> dict[str, Any]:
         "final_outcome": a.final_outcome,
         "final_points": a.final_points,
         "audio_sha256": a.audio_sha256,
+        "words": attempt_words(a),
         "syllables": [
             {
                 "index": y.index,

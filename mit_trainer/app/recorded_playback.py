@@ -27,6 +27,7 @@ from mit_trainer.app.recorded_model import RecordedModelError, phrase_signature,
 from mit_trainer.core.records import Phrase
 from mit_trainer.storage import RecordedModel, Store
 from mit_trainer.storage.base import sha256_file
+from mit_trainer.storage.errors import UnsafePath
 
 #: A session tempo within this fraction of the model's plays the recording as it is.
 TEMPO_TOLERANCE = 0.01
@@ -98,8 +99,11 @@ def choose_model(
 def load_model_audio(store: Store, model: RecordedModel) -> tuple[npt.NDArray[np.float32], int]:
     """Read a recorded model's WAV (mono float32), refusing a missing or altered file, or one whose
     stored path leads outside the recordings folder."""
-    path = store.resolve_audio(model.audio_path)
-    if not path.resolve().is_relative_to(store.recordings_dir.resolve()):
+    try:
+        path = store.resolve_audio(model.audio_path)
+    except UnsafePath:
+        path = None
+    if path is None or not path.resolve().is_relative_to(store.recordings_dir.resolve()):
         raise RecordedModelError(
             f"recorded model {model.id}: {model.audio_path} is outside the recordings folder"
         )

@@ -72,6 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="S",
         help="the played model started S s after the recording (negative: before; default 0)",
     )  # fmt: skip
+    p.add_argument(
+        "--words",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="check the phrase's words (said/unclear/missing; advisory); default on when a word model "
+        "exists for the phrase set's language (English)",
+    )
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument(
         "--batch",
@@ -79,6 +86,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="TSV with columns audio, phrase_id[, mode, played, played_offset_s]",
     )
     p.set_defaults(handler=run)
+
+
+def _languages(path: str) -> dict[str, str]:
+    """Phrase id -> its phrase set's language (the first set that has the id)."""
+    out: dict[str, str] = {}
+    for ps in load_phrase_sets(path):
+        for ph in ps.phrases:
+            out.setdefault(ph.id, ps.language)
+    return out
 
 
 def _phrases(path: str) -> dict[str, Phrase]:
@@ -119,6 +135,7 @@ def _analyze_file(
         tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name,
         played=None if played is None else played.samples,
         played_rate_hz=None if played is None else played.sample_rate_hz, played_offset_s=played_offset_s,
+        words=args.words, language=getattr(args, "languages", {}).get(phrase.id, "en"),
     )  # fmt: skip
     if clip.warnings:
         res = _with_warnings(res, clip.warnings)
@@ -172,6 +189,10 @@ def _summary(res: AttemptAnalysis) -> str:
         pitch = "" if s.f0_hz is None else f"{s.f0_hz:7.1f} Hz"
         err = "" if s.error_cents is None else f" {s.error_cents:+5.0f} c"
         lines.append(f"  {s.index:2d} {s.text:<10} {s.target} -> {s.produced or '-'}  {when} {pitch}{err}")
+    if res.words is not None:
+        lines.append("  words: " + "  ".join(f"{w.text} {w.status}" for w in res.words))
+    if res.words_note:
+        lines.append(f"  words: {res.words_note}")
     lines.extend(f"  warning: {w}" for w in res.warnings)
     return "\n".join(lines)
 
@@ -265,6 +286,7 @@ def manifest_rows(reader: csv.DictReader[str]) -> Iterator[Any]:
 
 def run(args: argparse.Namespace) -> int:
     phrases = _phrases(args.phrases)
+    args.languages = _languages(args.phrases)
     tracker = get_tracker(args.tracker)
     if args.batch:
         if args.audio:

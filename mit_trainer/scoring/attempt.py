@@ -21,6 +21,7 @@ from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.results import ANALYSIS_VERSION, VERDICTS, AttemptAnalysis, SyllableResult
 from mit_trainer.scoring.scores import Scores, contour_score, overall_score, rhythm_score, voicing_score
 from mit_trainer.scoring.settings import MODES, ScoringSettings, ramp_down
+from mit_trainer.scoring.words import with_words
 
 __all__ = ["ANALYSIS_VERSION", "VERDICTS", "AttemptAnalysis", "SyllableResult", "analyze_attempt"]
 
@@ -91,6 +92,8 @@ def analyze_attempt(
     played: npt.ArrayLike | None = None,
     played_rate_hz: float | None = None,
     played_offset_s: float | None = 0.0,
+    words: bool | None = None,
+    language: str | None = "en",
 ) -> AttemptAnalysis:
     """Judge one recorded attempt at ``phrase``.
 
@@ -101,13 +104,15 @@ def analyze_attempt(
     own syllable onsets on the recording's clock (unison steps: rhythm is judged
     against them); ``prompt_end_s`` the end of the model/prompt (gives latency);
     ``interval_semitones`` the target H-L interval (default from settings); ``track``
-    a pitch track already computed for these samples (skips tracking).
+    a pitch track already computed for these samples (skips tracking); ``words`` runs the word check
+    (None: when a model exists for ``language``, the phrase set's language; see
+    :mod:`mit_trainer.scoring.words`).
 
     ``played`` is the model as the trainer played it (at ``played_rate_hz``), its first
     sample ``played_offset_s`` after the recording's start (negative: before it; None:
     unknown, searched). The played model is then cancelled from the recording
-    (:mod:`mit_trainer.analysis.echo`), the analysis runs on what is left, frames the
-    model explains count as unvoiced, a given ``track`` is ignored (it heard the model),
+    (:mod:`mit_trainer.analysis.echo`), the analysis (and the word check) runs on what is left, frames
+    the model explains count as unvoiced, a given ``track`` is ignored (it heard the model),
     and the result carries an ``echo`` summary.
     """
     if played is not None:
@@ -116,7 +121,33 @@ def analyze_attempt(
             settings=settings, tempo_bpm=tempo_bpm, model_syllables=model_syllables,
             prompt_end_s=prompt_end_s, interval_semitones=interval_semitones, audio_name=audio_name,
             played=played, played_rate_hz=played_rate_hz, played_offset_s=played_offset_s,
+            words=words, language=language,
         )  # fmt: skip
+    res = _analyze(samples, sample_rate_hz=sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
+                   settings=settings, tempo_bpm=tempo_bpm, model_syllables=model_syllables,
+                   prompt_end_s=prompt_end_s, interval_semitones=interval_semitones,
+                   audio_name=audio_name, track=track)  # fmt: skip
+    return with_words(
+        res, _mono_float(samples), sample_rate_hz=sample_rate_hz, phrase=phrase, language=language,
+        enabled=words,
+    )  # fmt: skip
+
+
+def _analyze(
+    samples: npt.ArrayLike,
+    *,
+    sample_rate_hz: float,
+    phrase: Phrase,
+    mode: str,
+    tracker: str | Tracker | None,
+    settings: ScoringSettings | None,
+    tempo_bpm: float | None,
+    model_syllables: Sequence[TimedSyllable] | None,
+    prompt_end_s: float | None,
+    interval_semitones: float | None,
+    audio_name: str | None,
+    track: PitchTrack | None,
+) -> AttemptAnalysis:
     s = settings or ScoringSettings()
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from mit_trainer.analysis.segmentation import DetectedSyllable
+from mit_trainer.analysis.words import WordResult
 from mit_trainer.core.records import PitchTrack
 from mit_trainer.scoring.scores import Scores
 
 #: Version of the analysis (segmentation + scoring rules); logged with every attempt.
-ANALYSIS_VERSION = "mit-analysis/1.0"
+#: 1.1 added the word tier (``words``: said/unclear/missing per word, or null; ``words_note``).
+ANALYSIS_VERSION = "mit-analysis/1.1"
 
 VERDICTS = ("pass", "fail", "no_response")
 
@@ -79,6 +81,10 @@ class AttemptAnalysis:
     detected: tuple[DetectedSyllable, ...] = field(default=(), compare=False)
     #: With a played model: lag_ms, offset_s, reduction_db, explained_fraction, lag_strength (docs/echo.md).
     echo: dict[str, Any] | None = field(default=None, compare=False)
+    #: The word check (advisory): one result per word of the phrase, or None when it was not run
+    #: (no model for the phrase's language, or switched off); ``words_note`` says why in one line.
+    words: tuple[WordResult, ...] | None = None
+    words_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self._json() | ({} if self.echo is None else {"echo": dict(self.echo)})
@@ -97,6 +103,8 @@ class AttemptAnalysis:
             "measures": self.measures,
             "analysis_version": self.analysis_version,
             "warnings": list(self.warnings),
+            "words": None if self.words is None else [w.to_json() for w in self.words],
+            "words_note": self.words_note,
         }
 
     @classmethod
@@ -125,4 +133,6 @@ class AttemptAnalysis:
             analysis_version=str(d.get("analysis_version", "")),
             warnings=tuple(d.get("warnings", ())),
             echo=dict(d["echo"]) if isinstance(d.get("echo"), dict) else None,
+            words=None if d.get("words") is None else tuple(WordResult.from_json(w) for w in d["words"]),
+            words_note=d.get("words_note"),
         )

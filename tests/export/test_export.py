@@ -40,6 +40,7 @@ def test_tables_tsv_and_parquet_agree_and_match_dictionaries(exported: Path) -> 
         "sessions": 3,
         "attempts": 6,
         "syllables": 12,
+        "words": 0,
         "taps": 12,
         "assessments": 1,
         "recorded_models": 1,

@@ -2,8 +2,10 @@
 
 The plot shows each target syllable (hollow square at its target lane: 0 = low note, interval = high
 note) against what was detected (filled circle at its median pitch, in semitones above the patient's
-low note). A syllable that was not produced has no circle and is listed as "not heard". These scores
-only advise; the therapist's score is final (PROTOCOL.md §2).
+low note). A syllable that was not produced has no circle and is listed as "not heard". The word
+check's result (said / unclear / missing per word, with the syllables each word spans) is listed above
+the syllables; it is shown here only, never on the patient's screen. These scores only advise; the
+therapist's score is final (PROTOCOL.md §2).
 """
 
 from __future__ import annotations
@@ -21,6 +23,26 @@ from mit_trainer.gui.session_controller import vget
 from mit_trainer.gui.theme import LIGHT, Theme
 
 SCORE_PARTS = ("contour", "rhythm", "completeness", "voicing", "overall")
+#: Marks beside each word's status (text first: the status word itself carries the meaning).
+WORD_MARKS = {"said": "\u2713", "unclear": "?", "missing": "\u2013"}
+
+
+def words_text(analysis: Any) -> str:
+    """One line for the therapist: each word, the syllables it spans and its status, or why none
+    ("" for an analysis made before the word check existed)."""
+    words = vget(analysis, "words")
+    if words is None:
+        note = vget(analysis, "words_note")
+        return f"Words not checked ({note})." if note else ""
+    sylls = [str(vget(s, "text", "")) for s in vget(analysis, "syllables", ()) or ()]
+    parts = []
+    for w in words:
+        status = str(vget(w, "status", "?"))
+        idx = [i for i in vget(w, "syllables", ()) or () if 0 <= int(i) < len(sylls)]
+        spelled = "-".join(sylls[int(i)] for i in idx)
+        beside = f" [{spelled}]" if spelled and spelled != vget(w, "text") else ""
+        parts.append(f"{vget(w, 'text')}{beside} {WORD_MARKS.get(status, '')} {status}")
+    return "Words: " + "; ".join(parts) if parts else "Words: none in the phrase."
 
 
 def syllable_points(analysis: Any, *, low_note_hz: float, interval_semitones: float) -> dict[str, np.ndarray]:
@@ -103,6 +125,9 @@ class AttemptView(QGroupBox):
             lab.setAccessibleName(f"{part} score")
             self.labels[part] = lab
             form.addRow(part.capitalize(), lab)
+        self.words_label = QLabel()
+        self.words_label.setWordWrap(True)
+        self.words_label.setAccessibleName("Words heard")
         self.syllables_label = QLabel()
         self.syllables_label.setWordWrap(True)
         self.syllables_label.setAccessibleName("Detected syllables")
@@ -110,6 +135,7 @@ class AttemptView(QGroupBox):
         self.plot.setMinimumHeight(150)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.words_label)
         lay.addWidget(self.syllables_label)
         lay.addWidget(self.plot, 1)
         self.set_theme(theme)
@@ -123,6 +149,8 @@ class AttemptView(QGroupBox):
         for lab in self.labels.values():
             lab.setText("–")
         self.syllables_label.setText("No attempt analysed yet.")
+        self.words_label.setText("")
+        self.words_label.setVisible(False)
         self.plot.clear_points()
 
     def show_outcome(self, outcome: Any, *, low_note_hz: float, interval_semitones: float) -> None:
@@ -141,5 +169,7 @@ class AttemptView(QGroupBox):
             heard = "not heard" if vget(s, "onset_s") is None else f"heard {produced or '?'}"
             words.append(f"{vget(s, 'text')} ({vget(s, 'target')}: {heard})")
         self.syllables_label.setText("; ".join(words) or "No syllables.")
+        self.words_label.setText(words_text(analysis))
+        self.words_label.setVisible(bool(self.words_label.text()))
         pts = syllable_points(analysis, low_note_hz=low_note_hz, interval_semitones=interval_semitones)
         self.plot.set_points(pts["x"], pts["target"], pts["detected"], interval=interval_semitones)

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import soundfile as sf
 import soxr
 
+from mit_trainer.analysis.sung_words import WORD_VOICES, WordVoice, sing, word_voice
 from mit_trainer.analysis.voice import VoiceParams, synthesize_voice
 from mit_trainer.core.records import Phrase
 
@@ -41,6 +42,8 @@ MODES: tuple[str, ...] = ("hum", "intone", "sprechgesang")
 TAP_MODES: tuple[str, ...] = ("mix", "separate", "none")
 
 #: Default vibrato peak depth (cents) per mode when ``vibrato_cents`` is not given.
+#: Names of the voices that sing the words (``render_stimulus(voice=NAME)``).
+VOICE_NAMES: tuple[str, ...] = tuple(WORD_VOICES)
 MODE_VIBRATO_CENTS: dict[str, float] = {"intone": 25.0, "hum": 15.0, "sprechgesang": 0.0}
 _GLIDE_S = 0.06  # pitch-step duration between sung syllables
 _VOICE_PEAK = 0.5
@@ -58,6 +61,12 @@ class StimulusSyllable:
     onset_s: float
     offset_s: float
     f0_hz: float
+    vowel_onset_s: float | None = None  # the beat: where the vowel starts (= onset_s without words)
+
+    @property
+    def beat_s(self) -> float:
+        """Where the syllable's beat (tap, vowel onset) falls."""
+        return self.onset_s if self.vowel_onset_s is None else self.vowel_onset_s
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +91,7 @@ class Stimulus:
     stress_lengthening: float = 1.0
     contour_f0_hz: npt.NDArray[np.float64] | None = None
     contour_hop_s: float = _CONTOUR_HOP_S
+    voice_name: str = ""  # the word voice's name, "" for the formant (vowel) voice
 
     @property
     def duration_s(self) -> float:
@@ -108,12 +118,13 @@ def render_stimulus(
     taps: TapMode | bool = "none",
     fade: tuple[float, float] | None = None,
     stress_lengthening: float = 1.0,
-    voice: VoiceParams | None = None,
+    voice: VoiceParams | str | None = None,
     vibrato_cents: float | None = None,
     lead_in_s: float = 0.3,
     tail_s: float = 0.3,
     seed: int = 0,
     voice_rate_hz: int | None = None,
+    language: str = "en",
 ) -> Stimulus:
     """Render the model of ``phrase``; see the module docstring for timing and modes.
 
@@ -121,9 +132,14 @@ def render_stimulus(
     silence at end ("unison with fading"); it affects the voice, never the taps. ``voice`` defaults to
     ``VoiceParams.male()`` for a low note under 160 Hz and ``VoiceParams.female()`` otherwise;
     ``vibrato_cents`` (peak) defaults to :data:`MODE_VIBRATO_CENTS`. Same arguments, same samples.
-    ``voice_rate_hz`` is the rate the voice is synthesised at before resampling to the output rate
-    (default: half the output rate above 32 kHz, else the output rate). ``taps`` also accepts ``True``
-    (= ``"mix"``) and ``False`` (= ``"none"``). Raises ``ValueError`` naming the offending parameter.
+    A voice *name* (:data:`VOICE_NAMES`: ``"male"``, ``"female"``) sings the words (:mod:`sung_words`:
+    espeak-ng and WORLD) in ``intone`` and ``sprechgesang``; each syllable's ``onset_s`` is then its first
+    consonant, ``vowel_onset_s`` its beat (where the tap sounds); ``hum`` uses the formant voice of the same
+    sex. A ``VoiceParams`` or None selects the vowel-only formant voice. ``language`` picks the espeak-ng
+    voice for the words (``"en"`` = ``en-us``). ``voice_rate_hz`` is the rate the formant voice is
+    synthesised at before resampling to the output rate (default: half the output rate above 32 kHz, else
+    the output rate). ``taps`` also accepts ``True`` (= ``"mix"``) and ``False`` (= ``"none"``). Raises
+    ``ValueError`` naming the offending parameter (an unknown voice name included).
     """
     if isinstance(taps, bool):  # convenience: True = mixed in, False = none
         taps = "mix" if taps else "none"
@@ -146,14 +162,111 @@ def render_stimulus(
     lead = round(lead_in_s * sr)
     bounds = lead + np.round(np.concatenate(([0.0], np.cumsum(dur_s))) * sr).astype(np.int64)
     n = int(bounds[-1]) + round(tail_s * sr)
-    # The voice, rendered at half the output rate above 32 kHz (n even, so the resampled length is n).
-    if voice_rate_hz is None:
-        sr_v = sr // 2 if sr > 32000 and sr % 2 == 0 else sr
-        n += n % (sr // sr_v)
+    if voice_rate_hz is None:  # the formant voice renders at half the rate above 32 kHz: keep n even
+        n += n % 2 if sr > 32000 and sr % 2 == 0 else 0
     else:
         _check_range("voice_rate_hz", voice_rate_hz, 8000, sr)
-        sr_v = int(voice_rate_hz)
+    words = _words_voice(voice, mode)
+    formant = voice if isinstance(voice, VoiceParams) else None
+    if words is None and isinstance(voice, str):  # a word voice humming: its formant counterpart
+        formant = VoiceParams.female() if word_voice(voice).female else VoiceParams.male()
     notes_hz = np.array([high_hz if t == "H" else low_hz for t in pattern])
+    depth = MODE_VIBRATO_CENTS[mode] if vibrato_cents is None else vibrato_cents
+    if words is not None:
+        sung = sing(
+            _sung_text(phrase),
+            phrase.syllables,
+            notes_hz=[float(f) for f in notes_hz],
+            beats_s=[int(b) / sr for b in bounds],
+            n_samples=n,
+            sample_rate_hz=sr,
+            voice=words,
+            mode=mode,
+            lead_in_s=lead_in_s,
+            tail_s=tail_s,
+            vibrato_cents=depth,
+            language=language,
+            seed=seed,
+        )
+        samples = np.array(sung.samples, dtype=np.float32)
+        syllables = tuple(
+            StimulusSyllable(
+                i,
+                phrase.syllables[i],
+                pattern[i],
+                d.onset_s,
+                d.offset_s,
+                float(notes_hz[i]),
+                int(bounds[i]) / sr,
+            )
+            for i, d in enumerate(sung.syllables)
+        )
+        contour = np.full(math.ceil(n / sr / _CONTOUR_HOP_S), np.nan)
+        step = round(_CONTOUR_HOP_S / sung.frame_period_s)
+        take = sung.f0_hz[::step][: contour.shape[0]]
+        contour[: take.shape[0]] = take
+    else:
+        samples, syllables, contour = _render_formant_voice(
+            phrase, pattern, bounds, n, sr, notes_hz, mode, formant, depth, seed, voice_rate_hz
+        )
+    if fade is not None:
+        samples *= _fade_gain(n, sr, syllables[0].onset_s, syllables[-1].offset_s, fade)
+    tap_track = None
+    if taps == "mix":
+        _add_clicks(samples, bounds[:-1], sr)
+    elif taps == "separate":
+        tap_track = _add_clicks(np.zeros(n, dtype=np.float32), bounds[:-1], sr)
+    for arr in (samples, contour, tap_track):
+        if arr is not None:
+            arr.setflags(write=False)
+    return Stimulus(
+        samples=samples,
+        sample_rate_hz=sr,
+        syllables=syllables,
+        tap_times_s=tuple(s.beat_s for s in syllables),
+        taps=tap_track if taps == "separate" else None,
+        mode=mode,
+        low_hz=float(low_hz),
+        interval_semitones=float(interval_semitones),
+        tempo_bpm=float(tempo_bpm),
+        fade=None if fade is None else (float(fade[0]), float(fade[1])),
+        phrase_id=phrase.id,
+        tap_mode=taps,
+        stress_lengthening=float(stress_lengthening),
+        contour_f0_hz=contour,
+        voice_name="" if words is None else words.name,
+    )
+
+
+def _words_voice(voice: VoiceParams | str | None, mode: str) -> WordVoice | None:
+    """The word voice to sing with: a voice name outside ``hum``; None for the formant voice."""
+    if not isinstance(voice, str):
+        return None
+    wv = word_voice(voice)  # ValueError for an unknown name
+    return None if mode == "hum" else wv
+
+
+def _sung_text(phrase: Phrase) -> str:
+    """The words to sing: the phrase's text, or its syllables when the text has no letters."""
+    return phrase.text if re.search(r"[A-Za-z]", phrase.text or "") else " ".join(phrase.syllables)
+
+
+def _render_formant_voice(
+    phrase: Phrase,
+    pattern: list[str],
+    bounds: npt.NDArray[np.int64],
+    n: int,
+    sr: int,
+    notes_hz: npt.NDArray[np.float64],
+    mode: str,
+    voice: VoiceParams | None,
+    depth: float,
+    seed: int,
+    voice_rate_hz: int | None,
+) -> tuple[npt.NDArray[np.float32], tuple[StimulusSyllable, ...], npt.NDArray[np.float64]]:
+    """The vowel-only formant voice (hum, and the fallback without words): samples, syllables, contour."""
+    # The voice, rendered at half the output rate above 32 kHz (n even, so the resampled length is n).
+    sr_v = (sr // 2 if sr > 32000 and sr % 2 == 0 else sr) if voice_rate_hz is None else int(voice_rate_hz)
     syllables = tuple(
         StimulusSyllable(
             i,
@@ -162,14 +275,15 @@ def render_stimulus(
             int(bounds[i]) / sr,
             int(bounds[i + 1]) / sr,
             float(notes_hz[i]),
+            int(bounds[i]) / sr,
         )
         for i in range(len(pattern))
     )
 
     n_v = round(n * sr_v / sr)
     b_v = np.round(bounds * (sr_v / sr)).astype(np.int64)
+    low_hz = float(notes_hz.min())
     params = voice if voice is not None else (VoiceParams.male() if low_hz < 160.0 else VoiceParams.female())
-    depth = MODE_VIBRATO_CENTS[mode] if vibrato_cents is None else vibrato_cents
     params = params.replace(vibrato_depth_cents=depth)
     if mode == "sprechgesang":
         params = params.replace(jitter_percent=max(params.jitter_percent, 0.8))
@@ -196,36 +310,11 @@ def render_stimulus(
         if v.shape[0] != n:  # exact for the default 2:1 ratio; other rates may be a sample off
             v = np.concatenate((v, np.zeros(max(0, n - v.shape[0]), dtype=np.float32)))[:n]
     samples = np.require(v, dtype=np.float32, requirements=["C", "W"])
-    if fade is not None:
-        samples *= _fade_gain(n, sr, syllables[0].onset_s, syllables[-1].offset_s, fade)
-    tap_track = None
-    if taps == "mix":
-        _add_clicks(samples, bounds[:-1], sr)
-    elif taps == "separate":
-        tap_track = _add_clicks(np.zeros(n, dtype=np.float32), bounds[:-1], sr)
     contour = np.full(math.ceil(n / sr / _CONTOUR_HOP_S), np.nan)
     hop_idx = np.round(np.arange(contour.shape[0]) * _CONTOUR_HOP_S * sr_v).astype(np.int64)
     inside = (hop_idx >= b_v[0]) & (hop_idx < b_v[-1])
     contour[inside] = f0[hop_idx[inside]]
-    for arr in (samples, contour, tap_track):
-        if arr is not None:
-            arr.setflags(write=False)
-    return Stimulus(
-        samples=samples,
-        sample_rate_hz=sr,
-        syllables=syllables,
-        tap_times_s=tuple(s.onset_s for s in syllables),
-        taps=tap_track if taps == "separate" else None,
-        mode=mode,
-        low_hz=float(low_hz),
-        interval_semitones=float(interval_semitones),
-        tempo_bpm=float(tempo_bpm),
-        fade=None if fade is None else (float(fade[0]), float(fade[1])),
-        phrase_id=phrase.id,
-        tap_mode=taps,
-        stress_lengthening=float(stress_lengthening),
-        contour_f0_hz=contour,
-    )
+    return samples, syllables, contour
 
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
@@ -455,6 +544,7 @@ def stimulus_to_json(stimulus: Stimulus) -> dict[str, Any]:
     return {
         "phrase_id": stimulus.phrase_id,
         "mode": stimulus.mode,
+        "voice": stimulus.voice_name or "formant",
         "sample_rate_hz": stimulus.sample_rate_hz,
         "duration_s": round(stimulus.duration_s, 6),
         "voiced_span_s": [round(first, 6), round(last, 6)],
@@ -472,6 +562,7 @@ def stimulus_to_json(stimulus: Stimulus) -> dict[str, Any]:
                 "text": s.text,
                 "target": s.target,
                 "onset_s": round(s.onset_s, 6),
+                "vowel_onset_s": round(s.beat_s, 6),
                 "offset_s": round(s.offset_s, 6),
                 "f0_hz": round(s.f0_hz, 4),
             }

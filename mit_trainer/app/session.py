@@ -31,8 +31,9 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.stimulus import Stimulus
 from mit_trainer.analysis.words import word_checker_for
+from mit_trainer.app.model_cache import ModelCache, ModelRequest
 from mit_trainer.app.recorded_model import RecordedModelError
 from mit_trainer.app.recorded_playback import RecordedModelPlayer
 from mit_trainer.app.session_model import (
@@ -48,11 +49,11 @@ from mit_trainer.app.session_model import (
 from mit_trainer.app.session_plan import PlanRow, plan_rows, planned_items
 from mit_trainer.app.session_rules import (
     expected_spans,
+    model_voice_name,
     model_voice_params,
     parse_outcome,
     plan_session,
     points_for,
-    render_monotone,
     session_percentages,
     taps_with_asynchrony,
     utc_now,
@@ -82,6 +83,7 @@ from mit_trainer.core.engine_events import (
     ScoreSource,
     Skip,
 )
+from mit_trainer.core.engine_item import item_sequence
 from mit_trainer.core.protocol import Cue, Protocol, StepDef, Taps
 from mit_trainer.core.records import Phrase, PhraseSet
 from mit_trainer.core.selection import SessionPlan
@@ -107,6 +109,7 @@ __all__ = [
     "SessionView",
     "TrainingSession",
     "VoiceSettings",
+    "model_voice_name",
     "model_voice_params",
     "plan_session",
     "session_percentages",
@@ -139,6 +142,7 @@ class TrainingSession:
         tracker: str | None,
         scoring: ScoringSettings,
         clock: Any = utc_now,
+        models: ModelCache | None = None,
     ) -> None:
         self._store = store
         self.patient = patient
@@ -155,6 +159,10 @@ class TrainingSession:
         self._phrases = {p.id: p for p in phrase_set.phrases}
         self._ended: SessionEnd | None = None
         self._model_cache: tuple[tuple[Any, ...], Stimulus] | None = None
+        #: Rendered models (shared with whoever passes one in); closed when the session ends.
+        self.models = models if models is not None else ModelCache()
+        #: How many planned items ahead :meth:`prefetch_models` renders (0: none, the default).
+        self.prefetch_items = 0
         self._recorded = RecordedModelPlayer(store)
         self._recorded_model_id: int | None = None  # the recorded model the current model plays
 
@@ -191,6 +199,9 @@ class TrainingSession:
                 interval_semitones=ps.interval_semitones,
                 tempo_bpm=ps.tempo_bpm,
             )
+        if ps.model_voice:  # the patient's own model voice wins over the workstation's
+            voice = replace(voice, model_voice=ps.model_voice)
+        model_voice_name(voice.model_voice, voice.low_note_hz)  # an unknown voice: SessionError now
         if not protocol.stimulus.melody:
             voice = replace(voice, interval_semitones=0.0)
         now = clock()
@@ -314,9 +325,9 @@ class TrainingSession:
         return self.view()
 
     # ------------------------------------------------------------------ the model
-    def stimulus_parameters(self) -> dict[str, Any]:
-        """The render arguments of the current step's model (for logging and replay)."""
-        step = self._need_step()
+    def stimulus_parameters(self, step: StepDef | None = None) -> dict[str, Any]:
+        """The render arguments of the current step's model, or of ``step`` (for logging and replay)."""
+        step = step if step is not None else self._need_step()
         interval = self.voice.interval_semitones
         mode = {Cue.HUM: "hum", Cue.SPRECHGESANG: "sprechgesang", Cue.SPOKEN: "sprechgesang"}.get(
             step.cue, "intone"
@@ -335,44 +346,75 @@ class TrainingSession:
             "fade": fade,
             "stress_lengthening": self.voice.stress_lengthening,
             "sample_rate_hz": self.voice.sample_rate_hz,
+            "voice": model_voice_name(self.voice.model_voice, self.voice.low_note_hz),
         }
 
+    def model_request(self, phrase: Phrase, step: StepDef) -> ModelRequest | None:
+        """What the model of ``phrase`` at ``step`` depends on; None when the step plays no model."""
+        if step.cue is Cue.NONE:
+            return None
+        p = self.stimulus_parameters(step)
+        return ModelRequest(
+            phrase=phrase,
+            voice=p["voice"],
+            low_hz=p["low_hz"],
+            interval_semitones=p["interval_semitones"],
+            tempo_bpm=p["tempo_bpm"],
+            mode=p["mode"],
+            taps=p["taps"],
+            fade=p["fade"],
+            stress_lengthening=p["stress_lengthening"],
+            sample_rate_hz=p["sample_rate_hz"],
+            monotone=p["interval_semitones"] < 1.0,
+        )
+
     def render_model(self) -> Stimulus | None:
-        """The model of the current step, or None when the cue is ``none`` (a probe question)."""
+        """The model of the current step, or None when the cue is ``none`` (a probe question).
+
+        Models come from the session's :class:`ModelCache` (rendered once per phrase, voice, notes, tempo
+        and mode; ahead of time when :attr:`prefetch_items` is set)."""
         step = self._need_step()
         phrase = self.current_phrase()
         assert phrase is not None
-        if step.cue is Cue.NONE:
+        req = self.model_request(phrase, step)
+        if req is None:
             return None
-        p = self.stimulus_parameters()
-        key = (phrase.id, step.id, tuple(sorted(p.items())), self.voice)
+        gain = float(self.voice.model_gain)
+        key = (req, gain, self.voice.model_source)
         if self._model_cache is not None and self._model_cache[0] == key:
-            return self._model_cache[1]  # the same model again (played, then analysed against): render once
-        recorded = self._recorded_stimulus(phrase, step, p)
+            return self._model_cache[1]  # the same model again (played, then analysed against)
+        recorded = self._recorded_stimulus(phrase, step, self.stimulus_parameters(step))
         self._recorded_model_id = None if recorded is None else recorded[0]
         if recorded is not None:
             self._model_cache = (key, recorded[1])
             return recorded[1]
-        voice = model_voice_params(self.voice.model_voice)
-        if p["interval_semitones"] < 1.0:
-            stim = render_monotone(phrase, p, voice)
-        else:
-            stim = render_stimulus(
-                phrase,
-                sample_rate_hz=p["sample_rate_hz"],
-                low_hz=p["low_hz"],
-                interval_semitones=p["interval_semitones"],
-                tempo_bpm=p["tempo_bpm"],
-                mode=p["mode"],
-                taps=p["taps"],
-                fade=p["fade"],
-                stress_lengthening=p["stress_lengthening"],
-                voice=voice,
-            )
-        if self.voice.model_gain != 1.0:
-            stim = replace(stim, samples=(stim.samples * float(self.voice.model_gain)).astype(np.float32))
+        stim = self.models.get(req)
+        if gain != 1.0:
+            stim = replace(stim, samples=(stim.samples * gain).astype(np.float32))
         self._model_cache = (key, stim)
+        self.prefetch_models()
         return stim
+
+    def prefetch_models(self) -> int:
+        """Queue the models of this item's remaining steps and of the next :attr:`prefetch_items` planned
+        items for the background renderer; returns how many were queued (0 when prefetching is off)."""
+        if self.prefetch_items <= 0 or self._ended is not None:
+            return 0
+        wanted: list[ModelRequest] = []
+        item = self._state.current_item
+        done = len(self._state.items)
+        upcoming: list[tuple[str, tuple[StepDef, ...]]] = []
+        if item is not None:
+            upcoming.append((item.phrase_id, item.sequence[item.seq_pos + 1 :]))
+        for planned in self._state.plan[done : done + self.prefetch_items]:
+            upcoming.append((planned.phrase_id, item_sequence(self._state.level, planned.kind)))
+        for phrase_id, steps in upcoming:
+            phrase = self._phrases.get(phrase_id)
+            for step in steps if phrase is not None else ():
+                req = self.model_request(phrase, step)  # type: ignore[arg-type]
+                if req is not None and req not in wanted:
+                    wanted.append(req)
+        return self.models.prefetch(wanted)
 
     def forget_rendered_model(self) -> None:
         """Render the model afresh next time (a recorded model was kept or deleted since)."""
@@ -792,4 +834,5 @@ class TrainingSession:
         )
         summary = self._store.session_summary(self.record.id)
         self._ended = SessionEnd(summary, tot, prop)
+        self.models.close(wait=False)  # no more rendering ahead; cached models stay readable
         return self._ended

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from mit_trainer.analysis.stimulus import Stimulus, render_stimulus
+from mit_trainer.analysis.stimulus import Stimulus
 from mit_trainer.analysis.voice import VoiceParams
+from mit_trainer.app.model_cache import voice_argument
 from mit_trainer.app.session_model import SCORE_WORDS, SessionError
+from mit_trainer.app.voices import resolve_voice
 from mit_trainer.core.engine_events import BackupRole, ItemKind, Outcome
 from mit_trainer.core.protocol import Protocol, StepDef
 from mit_trainer.core.records import Phrase, PhraseSet
@@ -116,15 +118,18 @@ def taps_with_asynchrony(taps_s: Sequence[float], analysis: AttemptAnalysis | No
     return tuple(out)
 
 
-def model_voice_params(choice: str) -> VoiceParams | None:
-    """The synthetic model voice for a setting: None lets the renderer choose from the low note."""
-    if choice == "male":
-        return VoiceParams.male()
-    if choice == "female":
-        return VoiceParams.female()
-    if choice == "auto":
-        return None
-    raise SessionError(f"unknown model voice {choice!r}; use auto, male or female")
+def model_voice_name(choice: str, low_hz: float) -> str:
+    """The concrete model voice for a setting (``auto`` follows the low note); SessionError if unknown."""
+    try:
+        return resolve_voice(choice, low_hz)
+    except ValueError as exc:
+        raise SessionError(str(exc)) from None
+
+
+def model_voice_params(choice: str, low_hz: float = 130.81) -> str | VoiceParams:
+    """What :func:`render_stimulus` takes for a model-voice setting: a word voice name or the formant
+    voice's parameters."""
+    return voice_argument(model_voice_name(choice, low_hz))
 
 
 def expected_spans(
@@ -154,25 +159,6 @@ def expected_spans(
     anchor = produced[0]
     shift = float(anchor.onset_s) - rel[anchor.index][0]  # type: ignore[arg-type]
     return [(a + shift, b + shift) for a, b in rel]
-
-
-def render_monotone(phrase: Phrase, params: dict[str, Any], voice: VoiceParams | None) -> Stimulus:
-    """Re-render the model on one pitch (protocols without melody): speech-song with H = L."""
-    flat = replace(phrase, pattern=tuple("L" for _ in phrase.pattern))
-    mono = render_stimulus(
-        flat,
-        sample_rate_hz=params["sample_rate_hz"],
-        low_hz=params["low_hz"],
-        interval_semitones=1.0,
-        tempo_bpm=params["tempo_bpm"],
-        mode="sprechgesang",
-        taps=params["taps"],
-        fade=params["fade"],
-        stress_lengthening=params["stress_lengthening"],
-        voice=voice,
-    )
-    sylls = tuple(replace(s, target=t) for s, t in zip(mono.syllables, phrase.pattern, strict=True))
-    return replace(mono, syllables=sylls, interval_semitones=0.0)
 
 
 def propose_plan(

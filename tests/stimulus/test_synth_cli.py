@@ -57,7 +57,8 @@ def test_synth_writes_a_readable_wav_with_set_defaults(
     assert np.flatnonzero(click)[0] == round(0.3 * sr)
     meta = json.loads(js.read_text())
     assert meta["interval_semitones"] == 4 and meta["tempo_bpm"] == 80
-    assert [s["onset_s"] for s in meta["syllables"]] == pytest.approx([0.3, 0.3 + 2 * beat_s])
+    assert [s["vowel_onset_s"] for s in meta["syllables"]] == pytest.approx([0.3, 0.3 + 2 * beat_s])
+    assert meta["tap_times_s"] == pytest.approx([0.3, 0.3 + 2 * beat_s])
     assert meta["syllables"][0]["f0_hz"] == pytest.approx(130.8 * 2 ** (4 / 12), abs=1e-3)
 
 

@@ -145,7 +145,7 @@ def test_upgrade_from_0001_keeps_data_and_downgrade_drops_the_table(tmp_path: Pa
     finally:
         engine.dispose()
     with open_store(path, recordings_dir=tmp_path / "rec") as s:
-        assert s.schema_revision() == db.SCHEMA_HEAD == "0003_relstore"  # (0002_recmodel, then relstore)
+        assert s.schema_revision() == db.SCHEMA_HEAD == "0004_voice"  # (0002_recmodel, 0003_relstore, voice)
         [t] = s.list_therapists()
         m = s.add_recorded_model(_input(s, therapist_id=t.id))
         assert s.list_recorded_models(therapist_id=t.id) == [m]

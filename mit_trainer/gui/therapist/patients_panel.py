@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mit_trainer.app.voices import MODEL_VOICE_LABELS
 from mit_trainer.gui.tasks import TaskRunner
 
 
@@ -121,6 +122,10 @@ class PatientsPanel(QWidget):
         self.tempo.setSuffix(" BPM")
         self.tap_side = QComboBox()
         self.tap_side.addItems(["left", "right"])
+        self.model_voice = QComboBox()
+        self.model_voice.addItem("as in Settings", None)
+        for key, label in MODEL_VOICE_LABELS.items():
+            self.model_voice.addItem(label, key)
         calibrate = QPushButton("&Calibrate voice…")
         calibrate.setAccessibleName("Calibrate voice")
         calibrate.clicked.connect(
@@ -153,6 +158,7 @@ class PatientsPanel(QWidget):
             ("&Interval", self.interval, "Interval"),
             ("&Tempo", self.tempo, "Tempo"),
             ("Tap si&de", self.tap_side, "Tap side"),
+            ("Model &voice", self.model_voice, "Model voice"),
             ("", calibrate, "Calibrate voice"),
             ("", self.assessments_button, "Standardised assessments of this patient"),
             ("&Protocol", self.protocol, "Protocol"),
@@ -324,6 +330,7 @@ class PatientsPanel(QWidget):
         self.interval.setValue(s.interval_semitones)
         self.tempo.setValue(s.tempo_bpm)
         self.tap_side.setCurrentText(s.tap_side)
+        self.model_voice.setCurrentIndex(max(0, self.model_voice.findData(getattr(s, "model_voice", None))))
         if s.protocol_id:
             self.protocol.setCurrentText(s.protocol_id)
         self.level.setValue(s.level)
@@ -392,6 +399,7 @@ class PatientsPanel(QWidget):
             "tap_side": req.tap_side,
             "protocol_id": req.protocol_id,
             "level": req.level,
+            "model_voice": self.model_voice.currentData(),
         }
         self._tasks.run_in_background(
             lambda: store.update_patient_settings(pid, **changes), lambda _s: self.start_requested.emit(req)

@@ -15,7 +15,9 @@ The counterpart of :mod:`mit_trainer.core.syllabify` (English, CMU dictionary) f
 * **The H/L rule** for German, Dutch and Spanish, whose stress is lexical, is the English one: the
   stressed syllable of every *content* word is H, every other syllable L; function words (articles,
   pronouns, auxiliaries, prepositions, conjunctions, possessives: :data:`FUNCTION_WORDS`) are L. If
-  that leaves no H, the stressed syllable of a question word, else of the last word, is H.
+  that leaves no H, the stressed syllable of a question word, else of the last word, is H. Spanish
+  question words (qué, dónde, cómo...) are tonic, as their written accent shows, so they count as
+  content words there ("¿Dónde está?" → H L L H).
 * **French** has no lexical stress: the accent falls on the last full (non-schwa) syllable of a
   *rhythmic group*. Here a rhythmic group ends at a content word that is followed by a function
   word, by punctuation or by the end of the phrase ("je voudrais | de l'eau" → L L H L H;
@@ -51,8 +53,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         mein meine meinen meinem meiner dein deine deinen sein seine seinen unser unsere euer eure
         bin bist ist sind seid war waren habe hast hat haben habt hatte hatten
         werde wirst wird werden kann kannst können muss musst müssen will willst wollen darf soll
-        zu von mit nach bei aus an auf in im am ins zum zur für um über unter vor durch
-        und oder aber dass wenn als denn so
+        zu von mit nach bei aus an auf in im am ins zum zur für um über unter vor durch aufs vom beim
+        und oder aber dass wenn als denn so bis
         """.split()  # noqa: SIM905
     ),
     "nl": frozenset(
@@ -225,7 +227,12 @@ def derive(text: str, language: str) -> Derivation:
         # an elided French word counts by its last part: "l'eau" is content, "j'ai" and "s'il" are not
         return analysed[i].text.lower().replace("’", "'").split("'")[-1] in FUNCTION_WORDS[lang]
 
-    content = [i for i in range(len(analysed)) if not is_function(i) and not _is_question(analysed[i], lang)]
+    # Spanish interrogatives are tonic (their written accent marks it): content words there
+    content = [
+        i
+        for i in range(len(analysed))
+        if not is_function(i) and (lang == "es" or not _is_question(analysed[i], lang))
+    ]
     if lang == "fr":
         for i in content:
             ends = i == len(analysed) - 1 or i in group_end_after or is_function(i + 1)

@@ -66,7 +66,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         word wordt worden kan kunt kunnen moet moeten wil wilt willen mag mogen zal zullen
         te van met naar bij uit aan op in om voor door over onder tot
         en of maar dat als want dan
-        er
+        er iets
         """.split()  # noqa: SIM905
     ),
     "es": frozenset(

@@ -10,10 +10,17 @@ from mit_trainer.core.phrases import CATEGORIES, load_phrase_sets, matched_twin_
 from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
 from mit_trainer.core.syllabify_lang import derive
 
-LANGS = ["de", "es"]
+LANGS = ["de", "nl", "es"]
 #: Phrases whose hand-checked pattern differs from the derivation, because espeak-ng's stress is wrong.
 ESPEAK_WRONG = {
     "de-mein-freund-wohnt-in-paris": "espeak-ng stresses Paris on the first syllable; Duden: Pa-RIS",
+    "nl-koffie": "espeak-ng: kof-FIE; Van Dale: KOF-fie",
+    "nl-ik-wil-koffie": "espeak-ng: kof-FIE; Van Dale: KOF-fie",
+    "nl-mag-ik-een-kop-koffie": "espeak-ng: kof-FIE; Van Dale: KOF-fie",
+    "nl-goedemorgen": "espeak-ng: GOE-de-mor-gen; Van Dale: goe-de-MOR-gen",
+    "nl-goedemiddag": "espeak-ng: GOE-de-mid-dag; Van Dale: goe-de-MID-dag",
+    "nl-goedenavond": "espeak-ng: GOE-den-a-vond; Van Dale: goe-den-A-vond",
+    "nl-welterusten": "espeak-ng: WEL-te-rus-ten; Van Dale: wel-te-RUS-ten",
 }
 
 

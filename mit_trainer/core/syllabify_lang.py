@@ -20,8 +20,9 @@ The counterpart of :mod:`mit_trainer.core.syllabify` (English, CMU dictionary) f
   content words there ("¿Dónde está?" → H L L H).
 * **French** has no lexical stress: the accent falls on the last full (non-schwa) syllable of a
   *rhythmic group*. Here a rhythmic group ends at a content word that is followed by a function
-  word, by punctuation or by the end of the phrase ("je voudrais | de l'eau" → L L H L H;
-  "bonne nuit" is one group → L H). The last non-schwa syllable of each group is H, everything else L.
+  word or by punctuation, and always at the end of the phrase, whatever its last word ("je voudrais
+  | de l'eau" → L L H L H; "bonne nuit" is one group → L H; "où es-tu" → L L H). The last non-schwa
+  syllable of each group is H, everything else L.
 
 A word with digits, an abbreviation in capitals ("TV"), a word with letters outside the language's
 alphabet, a word espeak-ng reads in another language, or one whose pronounced syllables cannot be
@@ -234,13 +235,11 @@ def derive(text: str, language: str) -> Derivation:
         if not is_function(i) and (lang == "es" or not _is_question(analysed[i], lang))
     ]
     if lang == "fr":
-        for i in content:
-            ends = i == len(analysed) - 1 or i in group_end_after or is_function(i + 1)
-            if ends:
+        last = len(analysed) - 1
+        for i in range(len(analysed)):
+            ends_group = i in content and (i == last or i in group_end_after or is_function(i + 1))
+            if ends_group or i == last or (i in group_end_after and i in content):
                 pattern[first(i) + _french_accent(analysed[i])] = "H"
-        if "H" not in pattern:
-            last = len(analysed) - 1
-            pattern[first(last) + _french_accent(analysed[last])] = "H"
         return Derivation(tuple(syllables), tuple(pattern), tuple(word_index))
     for i in content:
         pattern[first(i) + analysed[i].stressed] = "H"

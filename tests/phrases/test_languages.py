@@ -77,6 +77,8 @@ def test_stressed_syllable_above_measured_floor(lang: str) -> None:
         ("J'ai faim", ("J'ai", "faim"), "LH"),
         ("Merci beaucoup", ("Mer", "ci", "beau", "coup"), "LLLH"),
         ("Téléphone", ("Té", "lé", "phone"), "LLH"),  # final schwa of "phone" is not a syllable
+        ("Où es-tu", ("Où", "es", "tu"), "LLH"),  # the phrase's last syllable ends a group
+        ("Quelle heure est-il", ("Quelle", "heure", "est", "il"), "LHLH"),
     ],
 )
 def test_french_accent_on_the_last_syllable_of_each_rhythmic_group(

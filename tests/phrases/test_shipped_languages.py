@@ -10,7 +10,7 @@ from mit_trainer.core.phrases import CATEGORIES, load_phrase_sets, matched_twin_
 from mit_trainer.core.records import LEVEL_SYLLABLE_RANGE, Phrase, PhraseSet
 from mit_trainer.core.syllabify_lang import derive
 
-LANGS = ["de", "nl", "es"]
+LANGS = ["de", "nl", "es", "fr"]
 #: Phrases whose hand-checked pattern differs from the derivation, because espeak-ng's stress is wrong.
 ESPEAK_WRONG = {
     "de-mein-freund-wohnt-in-paris": "espeak-ng stresses Paris on the first syllable; Duden: Pa-RIS",

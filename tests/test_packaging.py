@@ -35,6 +35,8 @@ def test_wheel_carries_phrases_and_icons_and_installed_code_finds_them(tmp_path:
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in sorted((ROOT / "phrases").glob("*.yaml")):
         assert f"mit_trainer/data/phrases/{f.name}" in names
+    for f in sorted((ROOT / "phrases").glob("*/*.yaml")):  # one folder per other language
+        assert f"mit_trainer/data/phrases/{f.parent.name}/{f.name}" in names
     for f in sorted((ROOT / "assets" / "icons").glob("*.svg")):
         assert f"mit_trainer/data/assets/icons/{f.name}" in names
     site = tmp_path / "site"

@@ -4,7 +4,7 @@
 exit status is 1 when any file has an error (warnings alone exit 0). Untrained phrases' ``x-matches``
 twins are looked up in the files given and their sibling ``*.yaml`` files. ``list`` prints one aligned
 row per phrase with the stressed syllables in capitals. ``derive`` prints the syllables and H/L
-pattern derived from English text, for a therapist to paste into a file and correct.
+pattern derived from text (``--language``), for a therapist to paste into a file and correct.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from mit_trainer.core.phrases import (
     yaml_scalar,
 )
 from mit_trainer.core.records import Phrase, PhraseSet
-from mit_trainer.core.syllabify import UnknownWordsError, derive_english
+from mit_trainer.core.syllabify import UnknownWordsError
+from mit_trainer.core.syllabify_lang import LANGUAGES, derivable, derive_text
 
 PROBE_WIDTH = 44
 
@@ -66,12 +67,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p_der = psub.add_parser(
         "derive",
-        help="print the syllables and H/L pattern the trainer derives from English text",
-        description="Derive syllables and the H/L pattern from English text with the CMU pronouncing "
-        "dictionary (stressed syllables of content words are H), printed as YAML lines to paste into a "
-        "phrase set and correct by hand.",
+        help="print the syllables and H/L pattern the trainer derives from text",
+        description="Derive syllables and the H/L pattern from text: English with the CMU pronouncing "
+        "dictionary, German, Dutch and Spanish with espeak-ng's stress (stressed syllables of content words "
+        "are H), French by its rhythmic-group rule (the last syllable of each group is H); printed as YAML "
+        "lines to paste into a phrase set and correct by hand.",
     )
     p_der.add_argument("texts", nargs="+", metavar="TEXT", help='a phrase, e.g. "I want water"')
+    p_der.add_argument(
+        "--language",
+        default="en",
+        metavar="LANG",
+        help=f"language of the text: {', '.join(['en', *LANGUAGES])} (default en; de/nl/es/fr use espeak-ng)",
+    )
     p_der.set_defaults(handler=_derive)
 
 
@@ -178,9 +186,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
+    if not derivable(args.language):
+        raise CliError(
+            f"--language {args.language}: no derivation for this language; "
+            f"use one of {', '.join(['en', *LANGUAGES])}"
+        )
     for text in args.texts:
         try:
-            d = derive_english(text)
+            d = derive_text(text, args.language)
         except UnknownWordsError as exc:
             raise CliError(f"'{text}': {exc}; write its syllables and pattern by hand") from None
         except ValueError as exc:

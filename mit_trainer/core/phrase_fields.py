@@ -23,7 +23,10 @@ from mit_trainer.core.phrase_nodes import (
     text_of,
     value_of,
 )
-from mit_trainer.core.syllabify import UnknownWordsError, derive_english
+from mit_trainer.core.syllabify import UnknownWordsError
+from mit_trainer.core.syllabify_lang import LANGUAGES, derivable, derive_text
+
+DERIVED_LANGUAGES = ", ".join(["en", *LANGUAGES])
 
 
 def show_syllables(syllables: tuple[str, ...]) -> str:
@@ -112,15 +115,15 @@ def derive_missing(
     r: Report,
 ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     missing = " and ".join(k for k, v in (("syllables", syllables), ("pattern", pattern)) if v is None)
-    if not language.startswith("en"):
+    if not derivable(language):
         r.error(
             text_node,
             f"{where}.{missing.split()[0]}",
-            f"language '{language}': give {missing} explicitly (derivation is English only)",
+            f"language '{language}': give {missing} explicitly (derivation covers {DERIVED_LANGUAGES})",
         )
         return None
     try:
-        d = derive_english(text)
+        d = derive_text(text, language)
     except UnknownWordsError as exc:
         r.error(
             text_node,
@@ -135,7 +138,7 @@ def derive_missing(
         r.error(
             text_node,
             f"{where}.pattern",
-            f"cannot derive the pattern: the dictionary gives '{text}' {len(d.pattern)} syllables "
+            f"cannot derive the pattern: the pronunciation gives '{text}' {len(d.pattern)} syllables "
             f"but 'syllables' lists {len(syllables)}; give 'pattern' explicitly",
         )
         return None

@@ -75,7 +75,7 @@ QUESTION_WORDS: frozenset[str] = frozenset(
     )
 )
 
-_VOWELS = "aeiouy"
+_VOWELS = "aeiouyäöüáéíóúàâæèêëîïôœùûÿ"  # accented ones for the other languages (syllabify_lang)
 _DIGRAPHS = ("th", "ch", "sh", "ph", "wh", "gh")
 _TOKEN = re.compile(r"[\w'’]+")
 
@@ -83,10 +83,10 @@ _TOKEN = re.compile(r"[\w'’]+")
 class UnknownWordsError(ValueError):
     """Raised when words of the text are not in the pronouncing dictionary."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], reason: str = "not in the pronouncing dictionary") -> None:
         self.words = words
         quoted = ", ".join(f"'{w}'" for w in words)
-        super().__init__(f"not in the pronouncing dictionary: {quoted}")
+        super().__init__(f"{reason}: {quoted}")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ def _cmu_pronunciations() -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
-def _hyphenator() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang="en_US")
+def _hyphenator(lang: str = "en_US") -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=lang)
 
 
 def words_of(text: str) -> list[str]:
@@ -189,11 +189,11 @@ def _is_pronoun_i(word: str) -> bool:
     return word == "I" or word.startswith(("I'", "I’"))
 
 
-def split_word(word: str, n_syllables: int) -> list[str]:
-    """Split ``word`` into ``n_syllables`` orthographic pieces (pyphen, then adjusted)."""
+def split_word(word: str, n_syllables: int, *, hyphenation: str = "en_US") -> list[str]:
+    """Split ``word`` into ``n_syllables`` orthographic pieces (pyphen's ``hyphenation``, then adjusted)."""
     if n_syllables <= 1:
         return [word]
-    pieces = [p for p in _hyphenator().inserted(word).split("-") if p]
+    pieces = [p for p in _hyphenator(hyphenation).inserted(word).split("-") if p]
     if "".join(pieces) != word:  # pyphen changed the spelling (rare): start from the whole word
         pieces = [word]
     while len(pieces) > n_syllables:

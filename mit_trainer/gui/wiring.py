@@ -89,7 +89,10 @@ def user_phrases_dir() -> Path:
 def phrase_folders() -> list[Path]:
     from mit_trainer.core.phrases import shipped_phrases_dir
 
-    return [shipped_phrases_dir(), user_phrases_dir()]
+    shipped = shipped_phrases_dir()
+    # the shipped sets of other languages live in one folder per language (phrases/de, phrases/fr...)
+    languages = sorted(p for p in shipped.iterdir() if p.is_dir()) if shipped.is_dir() else []
+    return [shipped, *languages, user_phrases_dir()]
 
 
 def phrase_set_choices() -> list[tuple[str, str]]:

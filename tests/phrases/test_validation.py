@@ -238,11 +238,11 @@ def test_load_raises_with_all_issues_and_allows_warnings(tmp_path) -> None:  # t
     assert ps.path == warn and ps.sha256 is not None and len(ps.sha256) == 64
 
 
-def test_other_languages_need_explicit_syllables() -> None:
-    head = "format: mit-phrases/1\nname: T\nlanguage: fr\nphrases:\n"
-    issue = _only(_set("- id: merci\n  text: Merci beaucoup\n  level: 2\n", head=head))
-    assert (issue.line, issue.field) == (6, "merci.syllables") and "explicitly" in issue.message
-    ok = "- id: merci\n  text: Merci\n  level: 1\n  syllables: [mer, ci]\n  pattern: [L, H]\n"
+def test_languages_without_derivation_need_explicit_syllables() -> None:
+    head = "format: mit-phrases/1\nname: T\nlanguage: it\nphrases:\n"
+    issue = _only(_set("- id: grazie\n  text: Grazie mille\n  level: 2\n", head=head))
+    assert (issue.line, issue.field) == (6, "grazie.syllables") and "explicitly" in issue.message
+    ok = "- id: grazie\n  text: Grazie\n  level: 1\n  syllables: [gra, zie]\n  pattern: [H, L]\n"
     ps, issues = parse_phrase_set(_set(ok, head=head))
     assert ps is not None and issues == []
 

@@ -21,12 +21,13 @@ def split_syllables(text: str) -> tuple[str, ...]:
 
 def derive_syllables(text: str, language: str) -> tuple[tuple[str, ...], tuple[str, ...]] | str:
     """(syllables, H/L pattern) derived from ``text``, or a one-line note saying why not."""
-    from mit_trainer.core.syllabify import UnknownWordsError, derive_english
+    from mit_trainer.core.syllabify import UnknownWordsError
+    from mit_trainer.core.syllabify_lang import derivable, derive_text
 
-    if not language.lower().startswith("en"):
-        return "Syllables are derived for English only: type them (separated by spaces or '-')."
+    if not derivable(language):
+        return "Syllables are not derived for this language: type them (separated by spaces or '-')."
     try:
-        d = derive_english(text)
+        d = derive_text(text, language)
     except UnknownWordsError as exc:
         return f"Type the syllables yourself: {exc}."
     except ValueError as exc:

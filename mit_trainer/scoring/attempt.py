@@ -7,6 +7,8 @@ round-trips through the JSON of DESIGN.md §3 (``to_json`` / ``from_json``).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -14,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mit_trainer.analysis.alignment import align_syllables
+from mit_trainer.analysis.conditioning import condition
 from mit_trainer.analysis.segmentation import DetectedSyllable, frame_activity, segment_syllables
 from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.results import ANALYSIS_VERSION, VERDICTS, AttemptAnalysis, SyllableResult
@@ -86,6 +89,7 @@ def analyze_attempt(
     interval_semitones: float | None = None,
     audio_name: str | None = None,
     track: PitchTrack | None = None,
+    low_hz: float | None = None,
 ) -> AttemptAnalysis:
     """Judge one recorded attempt at ``phrase``.
 
@@ -96,7 +100,12 @@ def analyze_attempt(
     own syllable onsets on the recording's clock (unison steps: rhythm is judged
     against them); ``prompt_end_s`` the end of the model/prompt (gives latency);
     ``interval_semitones`` the target H-L interval (default from settings); ``track``
-    a pitch track already computed for these samples (skips tracking).
+    a pitch track already computed for these samples (skips tracking); ``low_hz`` the low note the
+    patient was asked for (anchors which voice is the patient's when several are heard; the attempt may
+    still be sung in its own key).
+
+    The samples are conditioned first (:func:`mit_trainer.analysis.conditioning.condition`: DC removed,
+    tap clicks taken out, level normalised), so the gates are relative to the recording's own level.
     """
     s = settings or ScoringSettings()
     if mode not in MODES:
@@ -112,20 +121,25 @@ def analyze_attempt(
         )
         res.measures["no_response_reasons"] = ["recording too short"]
         return res
-    if track is None:
-        track = _resolve_tracker(tracker).track(x, sample_rate_hz=round(sample_rate_hz))
     if np.max(np.abs(x)) >= 0.999 and np.mean(np.abs(x) >= 0.999) > 0.001:
         warn.append("recording is clipped")
+    cond = condition(x, sample_rate_hz=sample_rate_hz, settings=s.conditioning)
+    x = cond.samples
+    if track is None:
+        track = _resolve_tracker(tracker).track(x, sample_rate_hz=round(sample_rate_hz))
     act = frame_activity(track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation)
     detected = segment_syllables(
-        track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation, mode=mode, activity=act
-    )
+        track, x, sample_rate_hz=sample_rate_hz, settings=s.segmentation, mode=mode, activity=act,
+        expected_beats=phrase.beats,
+    )  # fmt: skip
     detected = [
         d
         for d in detected
         if d.voiced_fraction >= s.min_voiced_fraction
         and (d.f0_spread_st is None or d.f0_spread_st <= s.max_syllable_spread_st)
     ]
+    interval = s.interval_semitones if interval_semitones is None else float(interval_semitones)
+    detected, dropped = main_voice(detected, s, interval_st=interval, low_hz=low_hz)
     voiced_s = sum(d.duration_s * d.voiced_fraction for d in detected)
     span_s = detected[-1].offset_s - detected[0].onset_s if detected else 0.0
     sparse = voiced_s < s.no_response_sparse_max_s and voiced_s < s.no_response_sparse_fraction * span_s
@@ -136,7 +150,7 @@ def analyze_attempt(
             ("only scattered blips", bool(detected) and sparse),
             ("too little voice", voiced_s < s.no_response_min_voiced_s),
             ("no level above the noise floor", act.dynamic_range_db < s.no_response_dynamic_db),
-            ("too quiet", act.peak_db < s.no_response_peak_dbfs),
+            ("too quiet", cond.raw_peak_dbfs < s.no_response_peak_dbfs),
         )
         if hit
     ]
@@ -147,12 +161,99 @@ def analyze_attempt(
                 "n_detected": len(detected),
                 "dynamic_range_db": round(act.dynamic_range_db, 1),
                 "voiced_s": round(voiced_s, 3),
+                "n_background": dropped,
                 "no_response_reasons": reasons,
             }
         )
         return res
-    return _score(phrase, mode, s, x, dur, track, act, detected, tempo_bpm, model_syllables,
-                  prompt_end_s, interval_semitones, audio_name, warn)  # fmt: skip
+    res = _score(phrase, mode, s, x, dur, track, act, detected, tempo_bpm, model_syllables,
+                 prompt_end_s, interval_semitones, audio_name, warn)  # fmt: skip
+    res.measures["n_background"] = dropped
+    res.measures["input_gain_db"] = round(cond.gain_db, 1)
+    if cond.clicks_s:
+        res.measures["clicks_removed"] = len(cond.clicks_s)
+    if low_hz is not None and res.measures.get("low_note_hz"):
+        res.measures["key_offset_st"] = round(12.0 * math.log2(res.measures["low_note_hz"] / low_hz), 2)
+    return res
+
+
+_VOWELS = frozenset("aeiouAEIOU")
+
+
+def _ends_in_consonant(text: str) -> bool:
+    w = "".join(c for c in text.lower() if c.isalpha())
+    if not w:
+        return False
+    if w[-1] == "e" and len(w) >= 4 and w[-2] not in "aeiouy":  # a silent e: "please", "time"
+        return True
+    return w[-1] not in "aeiouyw"
+
+
+def _starts_with_consonant(text: str) -> bool:
+    w = "".join(c for c in text if c.isalpha())
+    return bool(w) and w[0] not in _VOWELS
+
+
+def _place_onsets(
+    matched: list[DetectedSyllable | None], syllables: Sequence[str]
+) -> list[DetectedSyllable | None]:
+    """Put each onset that follows a consonant gap where the target's spelling says its consonants start.
+
+    A gap between two produced syllables holds the coda of the first and the onset of the second: all onset
+    after a vowel ("me-ter"), all coda before a vowel ("it-up"), shared otherwise ("thank-you" is split in
+    the middle)."""
+    out = list(matched)
+    for i, d in enumerate(matched):
+        if d is None or d.voice_onset_s is None or i == 0 or matched[i - 1] is None:
+            continue
+        coda = _ends_in_consonant(syllables[i - 1])
+        onset = _starts_with_consonant(syllables[i])
+        share = 0.0 if not coda else (0.5 if onset else 1.0)
+        if share > 0:
+            out[i] = dataclasses.replace(d, onset_s=d.onset_s + share * (d.voice_onset_s - d.onset_s))
+    return out
+
+
+def main_voice(
+    detected: list[DetectedSyllable], s: ScoringSettings, *, interval_st: float, low_hz: float | None
+) -> tuple[list[DetectedSyllable], int]:
+    """The syllables of the main voice: sound far below its level or far outside its pitch range (background
+    speech, a radio) is dropped. The main voice's level and pitch are the duration-weighted medians of the
+    syllables (held notes outweigh speech syllables); ``low_hz``, when given, picks the voice nearest it.
+    Returns the kept syllables and how many were dropped."""
+    if len(detected) < 2:
+        return detected, 0
+    w = np.array([d.duration_s * d.voiced_fraction for d in detected])
+    lv = np.array([d.energy_db for d in detected])
+    ref_db = _weighted_median(lv, w)
+    f0 = np.array([np.nan if d.f0_hz is None else 12.0 * math.log2(d.f0_hz) for d in detected])
+    ok = ~np.isnan(f0)
+    ref_st = math.nan
+    if ok.any():
+        cand = ok & (lv >= ref_db - s.background_below_db)
+        if low_hz is not None:  # the voice nearest the asked-for notes, within an octave of them
+            near = cand & (np.abs(f0 - 12.0 * math.log2(low_hz) - interval_st / 2) <= 12.0)
+            cand = near if near.any() else cand
+        cand = cand if cand.any() else ok
+        ref_st = _weighted_median(f0[cand], w[cand])
+    keep = []
+    for level, st in zip(lv, f0, strict=True):
+        quiet = level < ref_db - s.background_below_db
+        far = (
+            not math.isnan(ref_st)
+            and not math.isnan(st)
+            and abs(st - ref_st) > interval_st / 2 + s.background_pitch_st
+        )
+        keep.append(not (quiet or far))
+    kept = [d for d, k in zip(detected, keep, strict=True) if k]
+    return kept, len(detected) - len(kept)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cw = np.cumsum(weights[order])
+    k = int(np.searchsorted(cw, 0.5 * cw[-1]))
+    return float(values[order][min(k, values.size - 1)])
 
 
 def _score(
@@ -181,8 +282,10 @@ def _score(
         phrase.beats, phrase.pattern, [d.onset_s for d in detected], [d.f0_hz for d in detected],
         tempo_bpm=tempo_bpm, model_onsets_s=model_onsets, interval_st=interval,
         use_pitch=mode != "spoken", settings=s.alignment,
+        durations_s=[d.duration_s for d in detected], levels_db=[d.energy_db for d in detected],
     )  # fmt: skip
     matched = [None if j is None else detected[j] for j in al.target_to_detected]
+    matched = _place_onsets(matched, phrase.syllables)
     f0s = [None if d is None else d.f0_hz for d in matched]
     spreads = [None if d is None else d.f0_spread_st for d in matched]
     measures: dict[str, Any] = {

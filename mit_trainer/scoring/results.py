@@ -13,7 +13,13 @@ from mit_trainer.core.records import PitchTrack
 from mit_trainer.scoring.scores import Scores
 
 #: Version of the analysis (segmentation + scoring rules); logged with every attempt.
-ANALYSIS_VERSION = "mit-analysis/1.0"
+#: 1.1: input conditioned (DC, tap clicks, level normalised: gates relative to the recording's own level);
+#: segmentation knows the expected syllable count, tolerates 300 ms glides and folds note-end falls into
+#: their note; background sound below / beside the main voice is dropped; fragments weigh less in the
+#: alignment; onsets after a consonant gap follow the target's spelling; ``rhythm`` is now the share of
+#: onsets on their beats (measures ``rhythm_deviation_beats``, ``rhythm_off_syllables`` replace
+#: ``rhythm_deviation_log2``); sung mode discounts contour without held pitch plateaus.
+ANALYSIS_VERSION = "mit-analysis/1.1"
 
 VERDICTS = ("pass", "fail", "no_response")
 

@@ -321,7 +321,7 @@ def _describe(
         offset_s=offset_s,
         f0_hz=f0,
         voiced_fraction=float(seg_voiced.mean()) if seg_voiced.size else 0.0,
-        energy_db=float(np.mean(act.energy_db[onset_frame:b])),
+        energy_db=float(10.0 * np.log10(np.mean(10.0 ** (act.energy_db[a:b] / 10.0)) + 1e-12)),
         f0_spread_st=spread,
         voice_onset_s=None if voice_frame is None else float(times[voice_frame]) - hop / 2,
     )

@@ -1,6 +1,7 @@
 """``mit-trainer analyze``: judge recorded attempts against their phrase (DESIGN.md §3).
 
-One file: ``analyze AUDIO --phrases FILE --phrase ID [--mode ...] [--tracker NAME] [--tempo BPM] --json``
+One file: ``analyze AUDIO --phrases FILE --phrase ID [--mode ...] [--tracker NAME] [--tempo BPM]
+[--low-hz HZ] --json``
 prints the attempt's JSON (without ``--json``, a short human summary). A batch:
 ``analyze --batch MANIFEST.tsv --phrases FILE`` reads a tab-separated manifest with the columns ``audio``,
 ``phrase_id`` and optionally ``mode`` (audio paths relative to the manifest) and prints one JSON object per
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--interval", type=float, metavar="ST", help="target H-L interval in semitones (default 3)"
     )
+    p.add_argument(
+        "--low-hz", type=float, metavar="HZ", dest="low_hz",
+        help="the patient's low note as asked for (picks the patient's voice among others; the attempt "
+        "may still be in its own key)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument("--batch", metavar="MANIFEST.tsv", help="TSV with columns audio, phrase_id[, mode]")
     p.set_defaults(handler=run)
@@ -71,7 +78,7 @@ def _analyze_file(
     clip = load_audio(path)
     res = analyze_attempt(
         clip.samples, sample_rate_hz=clip.sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
-        tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name,
+        tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name, low_hz=args.low_hz,
     )  # fmt: skip
     if clip.warnings:
         res = _with_warnings(res, clip.warnings)
@@ -161,7 +168,17 @@ def _run_batch(args: argparse.Namespace, phrases: dict[str, Phrase], tracker: An
     return 0
 
 
+def _check_ranges(args: argparse.Namespace) -> None:
+    for name, value, lo, hi in (
+        ("--low-hz", args.low_hz, 30.0, 1000.0),
+        ("--tempo", args.tempo, 10.0, 300.0),
+    ):
+        if value is not None and not (math.isfinite(value) and lo <= value <= hi):
+            raise CliError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_ranges(args)
     phrases = _phrases(args.phrases)
     tracker = get_tracker(args.tracker)
     if args.batch:

@@ -21,7 +21,7 @@ from mit_trainer.analysis.segmentation import DetectedSyllable, frame_activity, 
 from mit_trainer.core.records import Phrase, PitchTrack
 from mit_trainer.scoring.results import ANALYSIS_VERSION, VERDICTS, AttemptAnalysis, SyllableResult
 from mit_trainer.scoring.scores import Scores, contour_score, overall_score, rhythm_score, voicing_score
-from mit_trainer.scoring.settings import MODES, ScoringSettings, ramp_down
+from mit_trainer.scoring.settings import MODES, ScoringSettings, ramp_down, ramp_up
 
 __all__ = ["ANALYSIS_VERSION", "VERDICTS", "AttemptAnalysis", "SyllableResult", "analyze_attempt"]
 
@@ -90,6 +90,7 @@ def analyze_attempt(
     audio_name: str | None = None,
     track: PitchTrack | None = None,
     low_hz: float | None = None,
+    tap_times_s: Sequence[float] | None = None,
 ) -> AttemptAnalysis:
     """Judge one recorded attempt at ``phrase``.
 
@@ -102,7 +103,8 @@ def analyze_attempt(
     ``interval_semitones`` the target H-L interval (default from settings); ``track``
     a pitch track already computed for these samples (skips tracking); ``low_hz`` the low note the
     patient was asked for (anchors which voice is the patient's when several are heard; the attempt may
-    still be sung in its own key).
+    still be sung in its own key); ``tap_times_s`` when taps were heard (the model's tap clicks, the
+    patient's taps, on the recording's clock): their clicks are taken out before analysis.
 
     The samples are conditioned first (:func:`mit_trainer.analysis.conditioning.condition`: DC removed,
     tap clicks taken out, level normalised), so the gates are relative to the recording's own level.
@@ -123,7 +125,7 @@ def analyze_attempt(
         return res
     if np.max(np.abs(x)) >= 0.999 and np.mean(np.abs(x) >= 0.999) > 0.001:
         warn.append("recording is clipped")
-    cond = condition(x, sample_rate_hz=sample_rate_hz, settings=s.conditioning)
+    cond = condition(x, sample_rate_hz=sample_rate_hz, settings=s.conditioning, tap_times_s=tap_times_s)
     x = cond.samples
     if track is None:
         track = _resolve_tracker(tracker).track(x, sample_rate_hz=round(sample_rate_hz))
@@ -212,6 +214,26 @@ def _place_onsets(
         if share > 0:
             out[i] = dataclasses.replace(d, onset_s=d.onset_s + share * (d.voice_onset_s - d.onset_s))
     return out
+
+
+def held_note_s(track: PitchTrack, sylls: Sequence[DetectedSyllable], range_st: float) -> float:
+    """Median over the syllables of the longest stretch (s) whose pitch stays within ``range_st``: a sung
+    note holds its pitch, speech glides through every syllable."""
+    if not sylls or len(track) == 0:
+        return 0.0
+    hop = float(track.hop_s)
+    out = []
+    for d in sylls:
+        sel = (track.times_s >= d.onset_s) & (track.times_s < d.offset_s)
+        f0 = track.f0_hz[sel]
+        st = 12.0 * np.log2(f0[~np.isnan(f0)]) if f0.size else f0
+        best, lo = 0, 0
+        for hi in range(st.size):  # two pointers over frames: a window whose range stays within range_st
+            while st[lo : hi + 1].max() - st[lo : hi + 1].min() > range_st:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        out.append(best * hop)
+    return float(np.median(out))
 
 
 def main_voice(
@@ -314,8 +336,13 @@ def _score(
             phrase.pattern, f0s, spreads, interval_st=interval, strict=strict, min_step_st=step, s=s
         )
         measures.update(cm)
-        if strict and contour is not None and "tempo_bpm" in rm:  # speech rate is not intoning
-            intoned = ramp_down(rm["tempo_bpm"], s.intoned_full_credit_bpm, s.intoned_zero_credit_bpm)
+        if strict and contour is not None:  # speech rate, or pitch that never holds, is not intoning
+            intoned = 1.0
+            if "tempo_bpm" in rm:
+                intoned = ramp_down(rm["tempo_bpm"], s.intoned_full_credit_bpm, s.intoned_zero_credit_bpm)
+            held = held_note_s(track, [d for d in matched if d is not None], s.segmentation.plateau_st)
+            measures["held_note_s"] = round(held, 3)
+            intoned = min(intoned, ramp_up(held, s.held_zero_credit_s, s.held_full_credit_s))
             measures["intoned"] = round(intoned, 3)
             contour *= intoned
     completeness = al.n_matched / n if n else None

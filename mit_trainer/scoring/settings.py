@@ -84,6 +84,10 @@ class ScoringSettings:
     #: tempo (syllable beats per minute, measured on the attempt) to none at the second.
     intoned_full_credit_bpm: float = 140.0
     intoned_zero_credit_bpm: float = 200.0
+    #: ... and so is one whose pitch never holds: contour credit needs the syllables' median longest
+    #: plateau (pitch within ``segmentation.plateau_st``) to reach the second value (s), none below the first.
+    held_zero_credit_s: float = 0.15
+    held_full_credit_s: float = 0.3
 
     # --- rhythm -------------------------------------------------------------------------------
     #: Ramp on the RMS log2 deviation of the inter-onset intervals from the target's proportions.

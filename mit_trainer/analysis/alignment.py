@@ -40,6 +40,9 @@ class AlignmentSettings:
     level_zero_db: float = 18.0
     #: Matching a produced syllable of salience ``w`` costs ``fragment_cost * (1 - w)`` more.
     fragment_cost: float = 1.0
+    #: Without pitch (spoken mode) time differences weigh this much: speech keeps the syllables, not
+    #: the chant's even beats.
+    spoken_time_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,13 @@ def _nw(
     settings: AlignmentSettings,
     durations_s: np.ndarray | None = None,
     level_w: np.ndarray | None = None,
+    time_weight: float = 1.0,
 ) -> tuple[float, list[int | None]]:
     n, m = expected_s.size, onsets_s.size
     gap = settings.gap_cost
-    time_cost = np.minimum(np.abs(onsets_s[None, :] - expected_s[:, None]) / beat_s, settings.max_time_cost)
+    time_cost = time_weight * np.minimum(
+        np.abs(onsets_s[None, :] - expected_s[:, None]) / beat_s, settings.max_time_cost
+    )
     w = np.ones(m)
     if durations_s is not None:
         w = np.minimum(w, durations_s / (settings.full_note_beats * beat_s))
@@ -190,7 +196,8 @@ def align_syllables(
     best: tuple[float, list[int | None], float, float] | None = None
     given = 60.0 / tempo_bpm if tempo_bpm else None
     for beat, off, exp in hyps:
-        cost, mapping = _nw(exp, onsets, beat, pcost, s, durs, level_w)
+        tw = 1.0 if use_pitch else s.spoken_time_weight
+        cost, mapping = _nw(exp, onsets, beat, pcost, s, durs, level_w, tw)
         if given is not None:  # a tie goes to the tempo the patient was asked for
             cost += 0.01 * abs(math.log2(beat / given))
         if best is None or cost < best[0] - 1e-9:

@@ -81,6 +81,9 @@ class SegmentationSettings:
     #: ... or a change of vowel colour: the band spectra before and after differ by this (mean dB).
     weak_spectral_change_db: float = 4.0
     min_part_beats: float = 0.55
+    #: The same in spoken mode, where syllables keep the phrase's count but not its beats.
+    spoken_long_syllable_beats: float = 0.9
+    spoken_min_part_beats: float = 0.3
     #: Median filter length (frames) applied to the semitone track before step detection.
     median_filter_frames: int = 5
     #: Central fraction of a syllable used for its f0 (score centres, not edges).
@@ -145,7 +148,11 @@ def frame_activity(
     if e_db.size == 0:
         empty = np.zeros(0, dtype=bool)
         return FrameActivity(e_db, -120.0, -120.0, empty, empty)
-    floor = float(np.percentile(e_db, settings.noise_floor_percentile))
+    # the floor is the level of the aperiodic frames when there are enough of them (a legato recording
+    # that is nearly all voice would otherwise put its floor among its own quieter syllables)
+    aperiodic = e_db[np.nan_to_num(track.confidence, nan=0.0) < 0.5]
+    pool = aperiodic if aperiodic.size >= max(10, 0.05 * e_db.size) else e_db
+    floor = float(np.percentile(pool, settings.noise_floor_percentile))
     peak = float(np.percentile(e_db, 95.0))
     height = min(settings.activity_on_db, settings.activity_range_fraction * max(peak - floor, 0.0))
     on = floor + max(height, 1.0)

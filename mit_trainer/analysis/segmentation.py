@@ -211,11 +211,16 @@ def _split_long(
     hop = float(track.hop_s)
     span = parts[-1][2] - parts[0][0]
     unit = span / max(sum(beats), 1e-9) * min(beats)  # frames of the shortest target syllable
-    min_part = max(1, round(settings.min_part_beats * unit), round(settings.min_note_s / hop))
+    if use_pitch:  # sung: notes keep their beats
+        long_beats = settings.long_syllable_beats
+        min_part = max(1, round(settings.min_part_beats * unit), round(settings.min_note_s / hop))
+    else:  # speech keeps the count, not the chant's durations
+        long_beats = settings.spoken_long_syllable_beats
+        min_part = max(1, round(settings.spoken_min_part_beats * unit), round(settings.min_syllable_s / hop))
     while len(parts) < len(beats):
         best: tuple[float, int, int] | None = None
         for k, (_, s, e) in enumerate(parts):
-            if e - s < settings.long_syllable_beats * unit:
+            if e - s < long_beats * unit:
                 continue
             cut = _weak_split(s, e, track, act, env, settings, use_pitch, min_part, x, sample_rate_hz)
             if cut is not None and (best is None or cut[0] > best[0]):

@@ -80,6 +80,8 @@ class SegmentationSettings:
     weak_energy_dip_db: float = 2.5
     #: ... or a change of vowel colour: the band spectra before and after differ by this (mean dB).
     weak_spectral_change_db: float = 4.0
+    #: Each side of a vowel-colour change is its mean spectral shape over this span (s).
+    spectral_window_s: float = 0.08
     min_part_beats: float = 0.55
     #: The same in spoken mode, where syllables keep the phrase's count but not its beats.
     spoken_long_syllable_beats: float = 0.9

@@ -167,18 +167,22 @@ def _weak_split(
 ) -> tuple[float, int] | None:
     """The best weak cue inside [s, e) that leaves parts of ``min_part`` frames: (strength, frame).
 
-    Cues: a pitch step, a level dip, a change of vowel colour, each relative to its weak threshold; a
+    Cues: a pitch step (sung), a level dip, a change of vowel colour (spoken), each relative to its weak
+    threshold; a
     duration prior (the part holds two syllables, so the boundary lies near its middle) weighs them."""
     if e - s < 2 * min_part:
         return None
     cands: list[tuple[float, int]] = []
     lo, hi = min_part, e - s - min_part + 1
-    curves = [
-        (spectral_change_db(x, sample_rate_hz, track.times_s[s:e], window_s=settings.pitch_step_window_s),
-         settings.weak_spectral_change_db),
-    ]  # fmt: skip
+    curves: list[tuple[FloatArray, float]] = []
     if use_pitch:
         curves.append((_step_scores(s, e, track, act, settings)[1], settings.weak_pitch_step_st))
+    else:  # speech: a change of vowel colour (sung, it also fired inside one long held vowel: measured,
+        # 4 of 12 Festival attempts that held one syllable over two passed)
+        change = spectral_change_db(
+            x, sample_rate_hz, track.times_s[s:e], window_s=settings.spectral_window_s
+        )
+        curves.append((change, settings.weak_spectral_change_db))
     for curve, thr in curves:
         inner = curve[lo:hi]
         for i in np.flatnonzero(inner >= thr):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.fft import dct
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from mit_trainer.core.records import FloatArray, PitchTrack
@@ -251,7 +250,9 @@ def spectral_change_db(
         [10.0 * np.log10(power[:, (mel >= lo) & (mel < hi)].sum(axis=1) + 1e-12)
          for lo, hi in zip(edges[:-2], edges[2:], strict=True)], axis=1,
     )  # fmt: skip  # overlapping bands, two wide
-    cep = dct(band_db, type=2, norm="ortho", axis=1)[:, 1:9]
+    k = np.arange(1, 9)[:, None]
+    basis = np.sqrt(2.0 / bands) * np.cos(np.pi * k * (2 * np.arange(bands)[None, :] + 1) / (2 * bands))
+    cep = band_db @ basis.T  # DCT-II (orthonormal) coefficients 1-8
     n = cep.shape[0]
     hop = float(times_s[1] - times_s[0]) if n > 1 else window_s
     w = max(1, round(window_s / hop))

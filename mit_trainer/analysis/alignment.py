@@ -31,6 +31,18 @@ class AlignmentSettings:
     #: Plausible beat lengths (s) for tempo hypotheses.
     min_beat_s: float = 0.2
     max_beat_s: float = 3.0
+    #: A produced syllable shorter than this many beats is less than a note: its salience (0-1) falls in
+    #: proportion, so it costs less to leave out and more to match (a fragment never outvotes a note).
+    full_note_beats: float = 0.5
+    #: ... and so does one quieter than the attempt's main voice: full salience within the first value
+    #: (dB below the reference level), none at the second.
+    level_full_db: float = 6.0
+    level_zero_db: float = 18.0
+    #: Matching a produced syllable of salience ``w`` costs ``fragment_cost * (1 - w)`` more.
+    fragment_cost: float = 1.0
+    #: Without pitch (spoken mode) time differences weigh this much: speech keeps the syllables, not
+    #: the chant's even beats.
+    spoken_time_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,14 +66,26 @@ def _nw(
     beat_s: float,
     pitch_cost: np.ndarray,
     settings: AlignmentSettings,
+    durations_s: np.ndarray | None = None,
+    level_w: np.ndarray | None = None,
+    time_weight: float = 1.0,
 ) -> tuple[float, list[int | None]]:
     n, m = expected_s.size, onsets_s.size
     gap = settings.gap_cost
-    time_cost = np.minimum(np.abs(onsets_s[None, :] - expected_s[:, None]) / beat_s, settings.max_time_cost)
-    match = time_cost + pitch_cost
+    time_cost = time_weight * np.minimum(
+        np.abs(onsets_s[None, :] - expected_s[:, None]) / beat_s, settings.max_time_cost
+    )
+    w = np.ones(m)
+    if durations_s is not None:
+        w = np.minimum(w, durations_s / (settings.full_note_beats * beat_s))
+    if level_w is not None:
+        w = np.minimum(w, level_w)
+    w = np.clip(w, 0.05, 1.0)
+    match = time_cost + pitch_cost + settings.fragment_cost * (1.0 - w)[None, :]
+    extra = gap * w
     d = np.zeros((n + 1, m + 1))
     d[:, 0] = np.arange(n + 1) * gap
-    d[0, :] = np.arange(m + 1) * gap
+    d[0, 1:] = np.cumsum(extra)
     back = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 diag, 1 up (target gap), 2 left (extra)
     back[1:, 0] = 1
     back[0, 1:] = 2
@@ -69,7 +93,7 @@ def _nw(
         for j in range(1, m + 1):
             diag = d[i - 1, j - 1] + match[i - 1, j - 1]
             up = d[i - 1, j] + gap
-            left = d[i, j - 1] + gap
+            left = d[i, j - 1] + extra[j - 1]
             if diag <= up and diag <= left:
                 d[i, j], back[i, j] = diag, 0
             elif up <= left:
@@ -117,6 +141,8 @@ def align_syllables(
     interval_st: float = 3.0,
     use_pitch: bool = True,
     settings: AlignmentSettings | None = None,
+    durations_s: Sequence[float] | None = None,
+    levels_db: Sequence[float] | None = None,
 ) -> Alignment:
     """Align produced syllable onsets (s) to the target syllables (beats per syllable, H/L pattern).
 
@@ -124,6 +150,8 @@ def align_syllables(
     The tempo and start are otherwise free: hypotheses come from anchoring
     the first/second and last/second-to-last syllables on both sides and, when
     ``tempo_bpm`` is given, from that tempo with each of the first produced onsets.
+    ``durations_s`` and ``levels_db`` of the produced syllables give each a salience: a short or quiet
+    one (a fall at a note's end, background speech) is cheap to leave out and dear to match.
     """
     s = settings or AlignmentSettings()
     n, m = len(target_beats), len(produced_onsets_s)
@@ -134,6 +162,13 @@ def align_syllables(
     f0s = list(produced_f0_hz) if produced_f0_hz is not None else [None] * m
     pcost = _pitch_costs(target_pattern, f0s, interval_st, s.pitch_weight if use_pitch else 0.0)
 
+    durs = None if durations_s is None else np.asarray(durations_s, dtype=float)
+    level_w = None
+    if levels_db is not None and m:
+        lv = np.asarray(levels_db, dtype=float)
+        ref = float(np.max(lv)) if durs is None else float(np.max(lv[durs >= np.median(durs)]))
+        below = ref - lv
+        level_w = np.clip((s.level_zero_db - below) / (s.level_zero_db - s.level_full_db), 0.0, 1.0)
     hyps: list[tuple[float, float, np.ndarray]] = []  # (beat_s, offset_s, expected onsets s)
     if model_onsets_s is not None and len(model_onsets_s) == n:
         exp = np.asarray(model_onsets_s, dtype=float)
@@ -159,8 +194,12 @@ def align_syllables(
             off = onsets[0] - starts_b[i]
             hyps.append((1.0, off, off + starts_b))
     best: tuple[float, list[int | None], float, float] | None = None
+    given = 60.0 / tempo_bpm if tempo_bpm else None
     for beat, off, exp in hyps:
-        cost, mapping = _nw(exp, onsets, beat, pcost, s)
+        tw = 1.0 if use_pitch else s.spoken_time_weight
+        cost, mapping = _nw(exp, onsets, beat, pcost, s, durs, level_w, tw)
+        if given is not None:  # a tie goes to the tempo the patient was asked for
+            cost += 0.01 * abs(math.log2(beat / given))
         if best is None or cost < best[0] - 1e-9:
             best = (cost, mapping, beat, off)
     assert best is not None

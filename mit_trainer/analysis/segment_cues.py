@@ -61,6 +61,30 @@ class SegmentationSettings:
     dip_peak_span_s: float = 0.3
     #: Active unvoiced frames before a stretch (a consonant) are attached to its first syllable.
     max_consonant_s: float = 0.15
+    #: A legato glide between two notes may last up to this long (s) and still be one step.
+    max_glide_s: float = 0.3
+    #: Pitch within this range (st) over a window is a plateau (a held note).
+    plateau_st: float = 1.0
+    #: Sung modes: a part shorter than this (s) with no plateau of ``pitch_step_window_s`` (a fall at the
+    #: end of a note, a scoop into one) is not a syllable: it joins its neighbour.
+    fragment_s: float = 0.25
+    #: A piece this many dB quieter than the syllable right after (before) it, with at most a consonant's
+    #: gap between them, is that syllable's soft attack (fading end).
+    weak_piece_db: float = 10.0
+    #: When fewer syllables than expected were found, a syllable at least ``long_syllable_beats`` of the
+    #: attempt's own beat long is split at its strongest weak cue: a pitch step of ``weak_pitch_step_st``
+    #: or a level dip of ``weak_energy_dip_db``; both parts must last ``min_part_beats`` beats.
+    long_syllable_beats: float = 1.6
+    weak_pitch_step_st: float = 0.6
+    weak_energy_dip_db: float = 2.5
+    #: ... or a change of vowel colour: the band spectra before and after differ by this (mean dB).
+    weak_spectral_change_db: float = 4.0
+    #: Each side of a vowel-colour change is its mean spectral shape over this span (s).
+    spectral_window_s: float = 0.08
+    min_part_beats: float = 0.55
+    #: The same in spoken mode, where syllables keep the phrase's count but not its beats.
+    spoken_long_syllable_beats: float = 0.9
+    spoken_min_part_beats: float = 0.3
     #: Median filter length (frames) applied to the semitone track before step detection.
     median_filter_frames: int = 5
     #: Central fraction of a syllable used for its f0 (score centres, not edges).
@@ -125,7 +149,11 @@ def frame_activity(
     if e_db.size == 0:
         empty = np.zeros(0, dtype=bool)
         return FrameActivity(e_db, -120.0, -120.0, empty, empty)
-    floor = float(np.percentile(e_db, settings.noise_floor_percentile))
+    # the floor is the level of the aperiodic frames when there are enough of them (a legato recording
+    # that is nearly all voice would otherwise put its floor among its own quieter syllables)
+    aperiodic = e_db[np.nan_to_num(track.confidence, nan=0.0) < 0.5]
+    pool = aperiodic if aperiodic.size >= max(10, 0.05 * e_db.size) else e_db
+    floor = float(np.percentile(pool, settings.noise_floor_percentile))
     peak = float(np.percentile(e_db, 95.0))
     height = min(settings.activity_on_db, settings.activity_range_fraction * max(peak - floor, 0.0))
     on = floor + max(height, 1.0)
@@ -172,19 +200,79 @@ def pick_splits(score: FloatArray, threshold: float, lo: int, hi: int, min_len: 
     return sorted(chosen)
 
 
-def pitch_step_score(st: FloatArray, w: int) -> FloatArray:
-    """|median of the next ``w`` frames - median of the previous ``w``| at each frame."""
+def pitch_step_score(
+    st: FloatArray, w: int, gaps: tuple[int, ...] = (0,), plateau_st: float = 1.0
+) -> FloatArray:
+    """Pitch step at each frame: |median of ``w`` frames after - median of ``w`` frames before|.
+
+    With ``gaps`` the two windows may also stand ``g`` frames away on each side (a legato glide between
+    two notes lasts up to ``2 g`` frames); such a wide step counts only when both windows are plateaus
+    (pitch range within ``plateau_st``), so a fall at the end of a note or speech's gliding pitch is no step.
+    The largest score over the gaps is kept.
+    """
     n = st.size
     score = np.zeros(n)
     if n < 2 * w + 1:
         return score
     win = np.lib.stride_tricks.sliding_window_view(st, w)
     med = np.median(win, axis=1)  # med[k] = median(st[k:k+w])
+    rng = win.max(axis=1) - win.min(axis=1)
     mean = np.convolve(st, np.ones(w) / w, mode="valid")  # mean[k] = mean(st[k:k+w])
-    idx = np.arange(w, n - w + 1)
-    # medians make the score robust; the mean difference (tiny weight) breaks ties at the step's centre
-    score[idx] = np.abs(med[idx] - med[idx - w]) + 1e-3 * np.abs(mean[idx] - mean[idx - w])
+    for g in gaps:
+        idx = np.arange(w + g, n - w - g + 1)
+        if idx.size == 0:
+            continue
+        left, right = idx - g - w, idx + g
+        # medians make the score robust; the mean difference (tiny weight) breaks ties at the step's centre
+        sc = np.abs(med[right] - med[left]) + 1e-3 * np.abs(mean[right] - mean[left])
+        if g > 0:
+            sc = np.where((rng[left] <= plateau_st) & (rng[right] <= plateau_st), sc, 0.0)
+        score[idx] = np.maximum(score[idx], sc)
     return score
+
+
+def spectral_change_db(
+    x: FloatArray, sample_rate_hz: float, times_s: FloatArray, *, window_s: float, bands: int = 24
+) -> FloatArray:
+    """Distance (dB, RMS over cepstral coefficients 1-8 of mel-spaced band levels) between the mean
+    spectral shape of the ``window_s`` before and after each of ``times_s``: high where one vowel turns
+    into another (a syllable boundary without a dip or a pitch step); level and pitch do not enter."""
+    n_fft = 1 << max(6, int(np.ceil(np.log2(0.032 * sample_rate_hz))))
+    centres = np.round(np.asarray(times_s) * sample_rate_hz).astype(np.int64)
+    if x.size == 0 or centres.size == 0:
+        return np.zeros(centres.size)
+    idx = np.clip(centres[:, None] + np.arange(-n_fft // 2, n_fft // 2)[None, :], 0, x.size - 1)
+    power = np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft)[None, :], axis=1)) ** 2
+    mel = 2595.0 * np.log10(1.0 + np.fft.rfftfreq(n_fft, 1.0 / sample_rate_hz) / 700.0)
+    top = 2595.0 * np.log10(1.0 + min(4000.0, 0.45 * sample_rate_hz) / 700.0)
+    edges = np.linspace(2595.0 * np.log10(1.0 + 100.0 / 700.0), top, bands + 2)
+    band_db = np.stack(
+        [10.0 * np.log10(power[:, (mel >= lo) & (mel < hi)].sum(axis=1) + 1e-12)
+         for lo, hi in zip(edges[:-2], edges[2:], strict=True)], axis=1,
+    )  # fmt: skip  # overlapping bands, two wide
+    k = np.arange(1, 9)[:, None]
+    basis = np.sqrt(2.0 / bands) * np.cos(np.pi * k * (2 * np.arange(bands)[None, :] + 1) / (2 * bands))
+    cep = band_db @ basis.T  # DCT-II (orthonormal) coefficients 1-8
+    n = cep.shape[0]
+    hop = float(times_s[1] - times_s[0]) if n > 1 else window_s
+    w = max(1, round(window_s / hop))
+    out = np.zeros(n)
+    if n < 2 * w + 1:
+        return out
+    csum = np.concatenate((np.zeros((1, cep.shape[1])), np.cumsum(cep, axis=0)))
+    i = np.arange(w, n - w + 1)
+    before = (csum[i] - csum[i - w]) / w
+    after = (csum[i + w] - csum[i]) / w
+    out[i] = np.sqrt(np.mean((after - before) ** 2, axis=1))
+    return out
+
+
+def is_plateau(st: FloatArray, plateau_st: float, min_frames: int) -> bool:
+    """True when some ``min_frames`` consecutive values of ``st`` stay within ``plateau_st`` (a held note)."""
+    if st.size < min_frames or min_frames < 1:
+        return False
+    win = np.lib.stride_tricks.sliding_window_view(st, min_frames)
+    return bool(np.any(win.max(axis=1) - win.min(axis=1) <= plateau_st))
 
 
 def dip_score(e_db: FloatArray, span: int) -> FloatArray:

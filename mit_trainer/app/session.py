@@ -528,6 +528,10 @@ class TrainingSession:
             elif model_offset_s is not None:
                 prompt_end = offset + stimulus.duration_s
         mode = step.analysis_mode.value if step.analysis_mode is not None else "sung"
+        # clicks the microphone may have heard: the model's mixed-in taps and the patient's own taps
+        heard_taps = list(taps_s)
+        if stimulus is not None and stimulus.tap_mode == "mix":
+            heard_taps += [t + offset for t in stimulus.tap_times_s]
         analysis = analyze_attempt(
             samples,
             sample_rate_hz=sample_rate_hz,
@@ -545,6 +549,8 @@ class TrainingSession:
             played_rate_hz=None if stimulus is None else stimulus.sample_rate_hz,
             played_offset_s=model_offset_s,
             language=self.phrase_set.language,
+            low_hz=self.voice.low_note_hz or None,
+            tap_times_s=heard_taps or None,
         )
         suggested = VERDICT_TO_OUTCOME[analysis.verdict]
         attempt_no = item.next_attempt_no

@@ -1,6 +1,7 @@
 """``mit-trainer analyze``: judge recorded attempts against their phrase (DESIGN.md §3).
 
-One file: ``analyze AUDIO --phrases FILE --phrase ID [--mode ...] [--tracker NAME] [--tempo BPM] --json``
+One file: ``analyze AUDIO --phrases FILE --phrase ID [--mode ...] [--tracker NAME] [--tempo BPM]
+[--low-hz HZ] --json``
 prints the attempt's JSON (without ``--json``, a short human summary). A batch:
 ``analyze --batch MANIFEST.tsv --phrases FILE`` reads a tab-separated manifest with the columns ``audio``,
 ``phrase_id`` and optionally ``mode``, ``played`` and ``played_offset_s`` (audio paths relative to the
@@ -79,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="check the phrase's words (said/unclear/missing; advisory); default on when a word model "
         "exists for the phrase set's language (English)",
     )
+    p.add_argument(
+        "--low-hz", type=opt.low_hz, metavar="HZ", dest="low_hz",
+        help="the patient's low note as asked for (picks the patient's voice among others; the attempt "
+        "may still be in its own key)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument(
         "--batch",
@@ -132,7 +138,7 @@ def _analyze_file(
             raise AudioInputError(f"played model: {str(exc).splitlines()[0]}") from None
     res = analyze_attempt(
         clip.samples, sample_rate_hz=clip.sample_rate_hz, phrase=phrase, mode=mode, tracker=tracker,
-        tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name,
+        tempo_bpm=args.tempo, interval_semitones=args.interval, audio_name=shown_name, low_hz=args.low_hz,
         played=None if played is None else played.samples,
         played_rate_hz=None if played is None else played.sample_rate_hz, played_offset_s=played_offset_s,
         words=args.words, language=getattr(args, "languages", {}).get(phrase.id, "en"),

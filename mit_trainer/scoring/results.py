@@ -15,7 +15,13 @@ from mit_trainer.scoring.scores import Scores
 
 #: Version of the analysis (segmentation + scoring rules); logged with every attempt.
 #: 1.1 added the word tier (``words``: said/unclear/missing per word, or null; ``words_note``).
-ANALYSIS_VERSION = "mit-analysis/1.1"
+#: 1.2: input conditioned (DC, tap clicks, level normalised: gates relative to the recording's own level);
+#: segmentation knows the expected syllable count, tolerates 300 ms glides and folds note-end falls into
+#: their note; background sound below / beside the main voice is dropped; fragments weigh less in the
+#: alignment; onsets after a consonant gap follow the target's spelling; ``rhythm`` is now the share of
+#: onsets on their beats (measures ``rhythm_deviation_beats``, ``rhythm_off_syllables`` replace
+#: ``rhythm_deviation_log2``); sung mode discounts contour without held pitch plateaus.
+ANALYSIS_VERSION = "mit-analysis/1.2"
 
 VERDICTS = ("pass", "fail", "no_response")
 

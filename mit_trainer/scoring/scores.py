@@ -144,40 +144,76 @@ def rhythm_score(
     s: ScoringSettings,
     tolerance_factor: float = 1.0,
 ) -> tuple[float | None, dict[str, Any]]:
-    """Rhythm from inter-onset intervals of consecutive produced target syllables.
+    """Rhythm on proportions: the share of produced onsets that fall where the target's beats put them.
 
-    Each produced IOI divided by its target length (beats, summed over skipped
-    syllables) is a local beat length. Tempo-free (repetition): deviations are taken
-    from their median, so any steady tempo scores 1. Unison (``model_onsets_s``): the
-    model's IOIs are the reference and the deviation is from 0, so the tempo must match.
+    Tempo-free (repetition): the beat length and start are the steady tempo that puts most onsets on their
+    beats (each pair of onsets proposes one), so any steady tempo scores 1. Unison
+    (``model_onsets_s``): the model's onsets are the expectation, shifted by the median asynchrony. Each
+    onset earns credit by its displacement from the expectation as a fraction of the beat, on the ramp
+    ``2**rhythm_full_credit_log2 - 1`` .. ``2**rhythm_zero_credit_log2 - 1`` (the duration ratios of the
+    settings, times ``tolerance_factor``); the score is the mean credit, so one late onset costs one
+    syllable's share, not the whole score.
     """
-    starts = np.concatenate(([0.0], np.cumsum(np.asarray(target_beats, dtype=float))))
+    starts = np.concatenate(([0.0], np.cumsum(np.asarray(target_beats, dtype=float))))[:-1]
     idx = [i for i, t in enumerate(onsets_s) if t is not None]
     measures: dict[str, Any] = {}
     if len(idx) < 2:
         return None, measures
-    logs = []
-    for a, b in itertools.pairwise(idx):
-        ioi = float(onsets_s[b]) - float(onsets_s[a])  # type: ignore[arg-type]
-        if model_onsets_s is not None:
-            ref = float(model_onsets_s[b]) - float(model_onsets_s[a])
-        else:
-            ref = float(starts[b] - starts[a])
-        logs.append(math.log2(max(ioi, 1e-3) / max(ref, 1e-6)))
-    arr = np.array(logs)
-    centre = 0.0 if model_onsets_s is not None else float(np.median(arr))
-    if model_onsets_s is None:
-        measures["tempo_bpm"] = round(60.0 / (2.0**centre), 1)
+    on = np.array([float(onsets_s[i]) for i in idx])  # type: ignore[arg-type]
+    pos = starts[idx]
+    if model_onsets_s is not None:
+        model = np.array([float(model_onsets_s[i]) for i in idx])
+        lag = float(np.median(on - model))
+        expected = model + lag
+        all_model = np.asarray(model_onsets_s, dtype=float)
+        steps = np.diff(starts)
+        beat = float(np.median(np.diff(all_model) / steps)) if steps.size else math.nan
+        if not math.isfinite(beat) or beat <= 0:
+            return None, measures
+        measures["mean_asynchrony_s"] = round(float(np.mean(on - model)), 3)
     else:
-        asyn = [float(onsets_s[i]) - float(model_onsets_s[i]) for i in idx]  # type: ignore[arg-type]
-        measures["mean_asynchrony_s"] = round(float(np.mean(asyn)), 3)
-    if len(idx) < 3 and model_onsets_s is None:
-        measures["rhythm_note"] = "fewer than 3 syllables: rhythm not judged tempo-free"
-        return None, measures
-    dev = float(np.sqrt(np.mean((arr - centre) ** 2)))  # RMS: one badly held syllable weighs
-    measures["rhythm_deviation_log2"] = round(dev, 3)
-    k = tolerance_factor
-    return ramp_down(dev, k * s.rhythm_full_credit_log2, k * s.rhythm_zero_credit_log2), measures
+        fit = _consensus_tempo(on, pos, _credit_ramp(s, tolerance_factor))
+        if fit is None:
+            return None, measures
+        beat, offset = fit
+        expected = offset + beat * pos
+        measures["tempo_bpm"] = round(60.0 / beat, 1)
+        if len(idx) < 3:
+            measures["rhythm_note"] = "fewer than 3 syllables: rhythm not judged tempo-free"
+            return None, measures
+    dev = np.abs(on - expected) / beat
+    full, zero = _credit_ramp(s, tolerance_factor)
+    credit = [ramp_down(float(d), full, zero) for d in dev]
+    measures["rhythm_deviation_beats"] = [round(float(d), 3) for d in dev]
+    measures["rhythm_off_syllables"] = int(sum(c < 0.5 for c in credit))
+    return float(np.mean(credit)), measures
+
+
+def _credit_ramp(s: ScoringSettings, k: float) -> tuple[float, float]:
+    """Onset displacement (fraction of a beat) for full and for no credit: the duration ratios of the
+    settings' ramp (``2**log2 - 1``), times ``k``."""
+    return k * (2.0**s.rhythm_full_credit_log2 - 1.0), k * (2.0**s.rhythm_zero_credit_log2 - 1.0)
+
+
+def _consensus_tempo(
+    on: np.ndarray, pos: np.ndarray, ramp: tuple[float, float]
+) -> tuple[float, float] | None:
+    """(beat s, time of beat 0) explaining most onsets: each pair of onsets proposes a steady tempo and
+    the one whose onsets earn the most credit wins (ties: the smaller squared displacement)."""
+    best: tuple[float, float, float, float] | None = None  # (-credit, sq, beat, offset)
+    for a, b in itertools.combinations(range(on.size), 2):
+        if pos[b] <= pos[a]:
+            continue
+        beat = float((on[b] - on[a]) / (pos[b] - pos[a]))
+        if not 0.05 < beat < 10.0:
+            continue
+        offset = float(on[a] - beat * pos[a])
+        dev = np.abs(on - offset - beat * pos) / beat
+        credit = sum(ramp_down(float(d), *ramp) for d in dev)
+        key = (-credit, float(np.sum(np.minimum(dev, 1.0) ** 2)), beat, offset)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return None if best is None else (best[2], best[3])
 
 
 def voicing_score(

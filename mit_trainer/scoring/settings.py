@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mit_trainer.analysis.alignment import AlignmentSettings
+from mit_trainer.analysis.conditioning import ConditioningSettings
 from mit_trainer.analysis.segmentation import SegmentationSettings
 
 MODES = ("sung", "sprechgesang", "spoken")
@@ -35,6 +36,7 @@ class ScoringSettings:
 
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     alignment: AlignmentSettings = field(default_factory=AlignmentSettings)
+    conditioning: ConditioningSettings = field(default_factory=ConditioningSettings)
 
     # --- what counts as a response -------------------------------------------------------------
     #: A detected syllable counts only if at least this fraction of its frames is voiced.
@@ -50,8 +52,14 @@ class ScoringSettings:
     no_response_sparse_fraction: float = 0.3
     #: A recording whose loud frames are less than this above its noise floor is ``no_response``.
     no_response_dynamic_db: float = 6.0
-    #: A recording whose loud frames are below this level (dBFS) is ``no_response``.
-    no_response_peak_dbfs: float = -60.0
+    #: A recording whose raw peak (before level normalisation) is below this (dBFS) is ``no_response``:
+    #: nothing was recorded (a muted or unplugged microphone). Every other gate is relative to the
+    #: recording's own level and noise floor.
+    no_response_peak_dbfs: float = -70.0
+    #: Background: a syllable this far (dB) below the main voice's level, or further than half the target
+    #: interval plus ``background_pitch_st`` from the main voice's pitch, is not the patient's.
+    background_below_db: float = 15.0
+    background_pitch_st: float = 5.0
     #: Recordings shorter than this (s) are not analysed (``no_response`` with a warning).
     min_duration_s: float = 0.1
 
@@ -76,6 +84,10 @@ class ScoringSettings:
     #: tempo (syllable beats per minute, measured on the attempt) to none at the second.
     intoned_full_credit_bpm: float = 140.0
     intoned_zero_credit_bpm: float = 200.0
+    #: ... and so is one whose pitch never holds: contour credit needs the syllables' median longest
+    #: plateau (pitch within ``segmentation.plateau_st``) to reach the second value (s), none below the first.
+    held_zero_credit_s: float = 0.15
+    held_full_credit_s: float = 0.3
 
     # --- rhythm -------------------------------------------------------------------------------
     #: Ramp on the RMS log2 deviation of the inter-onset intervals from the target's proportions.
@@ -94,7 +106,8 @@ class ScoringSettings:
     #: ``pass`` needs overall >= this and every judged score >= its minimum below.
     pass_overall: float = 0.75
     min_contour: float = 0.6
-    min_rhythm: float = 0.55
+    #: Rhythm is the share of onsets on their beats (see ``rhythm_score``): at most about one in four off.
+    min_rhythm: float = 0.7
     min_completeness: float = 0.99
     min_voicing: float = 0.4
 

@@ -152,3 +152,22 @@ def test_user_errors(files, capsys):
     assert main(["analyze", "--phrases", str(files / "p.yaml"), "--phrase", PHRASE.id]) == 1
     assert main(["analyze", "--batch", str(files / "p.yaml"), "--phrases", str(files / "p.yaml")]) == 1
     assert "columns" in capsys.readouterr().err
+
+
+def test_low_hz_is_used_and_checked(files, capsys):
+    base = [
+        "analyze",
+        str(files / "good.wav"),
+        "--phrases",
+        str(files / "p.yaml"),
+        "--phrase",
+        PHRASE.id,
+        "--json",
+    ]
+    assert main([*base, "--low-hz", "120", "--tempo", "60"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "pass"
+    for bad in ("5", "5000", "nan"):
+        assert main([*base, "--low-hz", bad]) != 0
+        cap = capsys.readouterr()
+        assert cap.out == "" and "--low-hz" in cap.err and len(cap.err.strip().splitlines()) == 1

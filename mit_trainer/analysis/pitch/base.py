@@ -80,10 +80,22 @@ def frame_levels_db(padded: npt.NDArray[np.float32], *, centers: npt.NDArray[np.
     return 10.0 * np.log10(np.maximum(energy, 1e-14))
 
 
-def noise_floor_db(levels_db: FloatArray, settings: VoicingSettings) -> float:
-    """Estimated noise floor of a recording from its frame levels, or -inf when it shows none."""
+def noise_floor_db(
+    levels_db: FloatArray, settings: VoicingSettings, confidence: FloatArray | None = None
+) -> float:
+    """Estimated noise floor of a recording from its frame levels, or -inf when it shows none.
+
+    With the tracker's ``confidence`` per frame, the floor is taken over the aperiodic frames only (when at
+    least 5 % are): a recording that is nearly all voice (a legato phrase with little silence) would
+    otherwise put the floor among its own quieter syllables and gate them out."""
     if levels_db.size < 10:
         return -np.inf
+    hi = float(np.percentile(levels_db, 100.0 - settings.noise_percentile))
+    if confidence is not None and confidence.shape == levels_db.shape:
+        noise = levels_db[np.nan_to_num(confidence, nan=0.0) < 0.5]
+        if noise.size >= max(10, 0.05 * levels_db.size):
+            lo = float(np.percentile(noise, settings.noise_percentile))
+            return -np.inf if hi - lo < settings.min_dynamic_range_db else lo
     lo, hi = np.percentile(levels_db, [settings.noise_percentile, 100.0 - settings.noise_percentile])
     if hi - lo < settings.min_dynamic_range_db:
         return -np.inf

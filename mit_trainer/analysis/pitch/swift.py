@@ -64,9 +64,9 @@ class SwiftF0Tracker:
 
     def _finish(self, r: swift_f0.PitchResult, first_frame: int, floor_db: float | None) -> PitchTrack:
         levels = np.asarray(r.loudness_db, dtype=np.float64)
-        floor = noise_floor_db(levels, self.voicing) if floor_db is None else floor_db
-        gate = energy_gate(levels, floor, self.voicing)
         conf = np.asarray(r.confidence, dtype=np.float64)
+        floor = noise_floor_db(levels, self.voicing, conf) if floor_db is None else floor_db
+        gate = energy_gate(levels, floor, self.voicing)
         f0 = decide_voicing(
             np.asarray(r.pitch_hz, dtype=np.float64),
             conf,

@@ -170,7 +170,7 @@ class LockScreen(QWidget):
         new_form.addRow("&Name", self.new_name)
         new_form.addRow("New P&IN", self.new_pin)
         new_form.addRow("&Repeat PIN", self.new_pin_repeat)
-        new_form.addRow("&Approved by", self.approver_pin)
+        new_form.addRow("Appro&ved by", self.approver_pin)
         self._approver_label = new_form.labelForField(self.approver_pin)
         for lay in (form, new_form):
             for i in range(lay.rowCount()):

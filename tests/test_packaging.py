@@ -9,6 +9,10 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -41,6 +41,7 @@ def test_first_therapist_is_set_up_without_approval_and_later_ones_need_a_pin(st
     assert check_pin(store, b.id, "1357", now=T0).display_name == "Bo"
 
 
+@pytest.mark.slow
 def test_wrong_pins_wait_longer_each_time_then_lock_out(store: Store) -> None:
     a, _b = _two(store)
     waits = []
@@ -87,6 +88,7 @@ def test_another_therapists_pin_lifts_a_lockout(store: Store) -> None:
     assert check_pin(store, a, "2580", now=now).id == a
 
 
+@pytest.mark.slow
 def test_the_throttle_and_the_audit_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "r.sqlite3"
     with open_store(path) as s:

@@ -22,6 +22,8 @@ from mit_trainer.core.advancement import evaluate_advancement
 from mit_trainer.core.protocol_files import load_protocol
 from mit_trainer.storage import open_store
 
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 PROTOCOL_6_COLUMNS = [  # PROTOCOL.md §6, per attempt
     "step_id",
     "try_number",

@@ -12,7 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from mit_trainer.storage import open_store
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 
 def _count_attempts(db: Path) -> int:

@@ -157,6 +157,8 @@ def test_unusable_recordings_are_refused_in_one_line(
         models.analyse_file(short, ModelTarget(thank_you, phrases.name), count_in_end_s=4.0)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_a_kept_model_plays_at_another_tempo_with_its_pitch(
     store: Store, phrases: PhraseSet, thank_you: Phrase, right: Sung
 ) -> None:

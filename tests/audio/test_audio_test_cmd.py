@@ -11,7 +11,7 @@ import pytest
 
 from mit_trainer.audio.pulseserver import PrivatePulseServer, pulseaudio_available
 
-pytestmark = pytest.mark.pulseaudio
+pytestmark = [pytest.mark.slow, pytest.mark.pulseaudio]
 
 
 def _audio_test(server: PrivatePulseServer) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from mit_trainer.audio import AudioEngine, AudioSettings, measure_round_trip, re
 from mit_trainer.audio.latency import find_signal
 from mit_trainer.audio.pulseserver import PrivatePulseServer
 
-pytestmark = pytest.mark.pulseaudio
+pytestmark = [pytest.mark.slow, pytest.mark.pulseaudio]
 DEVICES = AudioSettings(input_device="pulse", output_device="pulse", latency_s=0.1)
 
 

@@ -24,7 +24,7 @@ from mit_trainer.core.records import Phrase
 from mit_trainer.storage import open_store
 from tests.app.festival_singer import sing
 
-pytestmark = pytest.mark.pulseaudio
+pytestmark = [pytest.mark.slow, pytest.mark.pulseaudio]
 DEVICES = AudioSettings(input_device="pulse", output_device="pulse", latency_s=0.1)
 PHRASE = Phrase(
     id="thank-you",

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 from audio_cases import SR, tone
 from fuzz_tally import FUZZ, Tally
@@ -24,6 +25,8 @@ from mit_trainer.analysis.audio_input import (
     AudioInputError,
     load_audio,
 )
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 
 def _encode(fmt: str, subtype: str, seconds: float = 0.3) -> bytes:

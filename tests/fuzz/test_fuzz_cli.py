@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from mit_trainer.cli.main import build_parser, main
 from mit_trainer.core.display import control_characters
 
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 
 @dataclass(frozen=True)
 class Option:

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from mit_trainer.cli.main import main
 
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 PHRASES = (
     "format: mit-phrases/1\nname: T\nlanguage: en\nphrases:\n  - id: a\n    text: Thank you\n    level: 1\n"
 )

@@ -8,6 +8,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import pytest
 from fuzz_tally import FUZZ, Tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,8 @@ from mit_trainer.core.limits import (
 )
 from mit_trainer.core.phrases import PhraseIssue, parse_phrase_set, validate_phrase_file
 from mit_trainer.core.records import PhraseSet
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 #: A valid set with a slot ``{name}`` for every field a mutation replaces (the defaults below fill them).
 TEMPLATE = """\

@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from fuzz_tally import FUZZ, Tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,8 @@ from mit_trainer.core.display import control_characters
 from mit_trainer.core.protocol import ProtocolIssue
 from mit_trainer.core.protocol_files import shipped_protocol_paths, validate_protocol_file
 from mit_trainer.core.protocol_validate import validate_text
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 SHIPPED = {p.name: p.read_text(encoding="utf-8") for p in shipped_protocol_paths()}
 #: Numeric fields and their ranges in the validator: every value below is outside every one of them.

@@ -19,6 +19,8 @@ from audio_cases import SR, flac_claiming, tone, wav_with_fmt
 
 from mit_trainer.cli.main import main
 
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 PHRASES = """\
 format: mit-phrases/1
 name: T

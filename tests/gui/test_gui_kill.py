@@ -15,9 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from mit_trainer.storage import open_store
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 LOST_AT_MOST_S = 0.5
 

@@ -155,6 +155,7 @@ def test_wrong_pins_are_throttled_then_locked_out_and_another_pin_lifts_it(
     lock.stop_waiting()
 
 
+@pytest.mark.slow
 def test_a_restart_starts_locked_and_keeps_the_throttle(qtbot: Any, tmp_path: Path, unshown_rig: Any) -> None:
     """Closing and reopening the trainer neither unlocks it nor forgets the wrong PINs (the audit)."""
     from PySide6.QtWidgets import QApplication

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 from mit_trainer.audio.pulseserver import PrivatePulseServer, pulseaudio_available
 from mit_trainer.gui.settings_store import GuiSettings
 
-pytestmark = pytest.mark.pulseaudio
+pytestmark = [pytest.mark.slow, pytest.mark.pulseaudio]
 PATIENT_HZ = 220.0  # the simulated patient's own pitch, >= 6 semitones above the model (130-155 Hz)
 
 

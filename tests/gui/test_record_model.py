@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 import soxr
 
 from mit_trainer.core.records import Phrase
@@ -77,6 +78,7 @@ def _start_session(qtbot: Any, rig: Any) -> None:
     qtbot.waitUntil(lambda: s.controller.session is not None and s.controller.view is not None, timeout=30000)
 
 
+@pytest.mark.slow
 def test_record_check_keep_use_export_delete(qtbot: Any, rig: Any, tmp_path: Path) -> None:
     from mit_trainer.app.export import export_dataset
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SURFACES = (
     "therapist-lock",
     "therapist-patients",
@@ -31,6 +33,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_screenshot_command_saves_every_surface_at_both_sizes(tmp_path: Path) -> None:
     out = tmp_path / "shots"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

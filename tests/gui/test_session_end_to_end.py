@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from mit_trainer.gui.patient.model import Phase
@@ -37,6 +38,7 @@ def _start_level1_session(qtbot: Any, rig: Any) -> None:
     qtbot.waitUntil(s.patient_window.isVisible, timeout=5000)  # shown in the turn after the session page
 
 
+@pytest.mark.slow
 def test_one_level1_item_end_to_end(qtbot: Any, rig: Any) -> None:
     from mit_trainer.app.demo import therapist_judgement
     from mit_trainer.app.simulated_patient import PatientProfile, SimulatedPatient

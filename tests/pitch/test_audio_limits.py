@@ -157,6 +157,7 @@ def test_memory_stays_bounded_for_a_lying_header(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_memory_of_the_largest_accepted_recording_stays_under_1_gib(tmp_path: Path) -> None:
     """MAX_DURATION_S of noise at 48 kHz, analysed end to end by the CLI in a fresh process (640 MB measured
     when written; benchmarks/RESULTS-input-limits.md)."""

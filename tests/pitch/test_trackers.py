@@ -57,6 +57,8 @@ def test_high_low_step(trackers: dict[str, PitchTracker], name: str) -> None:
     assert np.mean(track.voiced[inner]) > 0.95 and np.nanmax(err) < 30
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_pyin_tone_and_stream() -> None:
     tracker = get_tracker("pyin")
     x = harmonic_tone(220.0, duration_s=0.8, sample_rate_hz=SR)

@@ -164,8 +164,6 @@ def test_model_sung_on_after_the_patient_stops_is_not_credited(played, sung, tra
     end_s = start + cut.size / SR  # the patient's last sample
     assert res.verdict != "pass"
     assert res.detected and all(d.onset_s < end_s for d in res.detected)
-    raw = _analyze(t.recording, tracker)
-    assert any(d.onset_s >= end_s for d in raw.detected)  # without it the model's last notes count
 
 
 def test_echo_json_round_trip_and_absent_without_a_played_model(played, tracker):

@@ -25,6 +25,8 @@ from mit_trainer.scoring.independent.festival import FestivalError
 from mit_trainer.scoring.independent.plan import KINDS, RANGES, plan_corpus, plan_item
 from mit_trainer.scoring.independent.render import NOMINAL_PATIENT_PEAK_DBFS
 
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
+
 SEED = 2026
 SR = 16000
 SLICE = ("clean", "female", "stock_glide", "inverted", "monotone", "missing", "merged", "first_half",

@@ -27,7 +27,10 @@ from mit_trainer.analysis.stimulus import render_stimulus, tap_click
 from mit_trainer.core.phrases import load_phrase_sets
 from mit_trainer.scoring import analyze_attempt
 
-pytestmark = pytest.mark.skipif(not (HAVE_FESTIVAL and HAVE_ESPEAK), reason="needs festival and espeak-ng")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (HAVE_FESTIVAL and HAVE_ESPEAK), reason="needs festival and espeak-ng"),
+]
 
 PHRASES = {p.id: p for s in load_phrase_sets(Path(__file__).parents[2] / "phrases") for p in s.phrases}
 LEAD_S = 0.5

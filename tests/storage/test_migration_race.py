@@ -6,8 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mit_trainer.storage import engine as db
 from mit_trainer.storage import open_store
+
+pytestmark = pytest.mark.slow  # (the fast tier: pytest -m 'not slow')
 
 
 def _add(db_path: Path, code: str) -> subprocess.Popen[str]:

@@ -115,7 +115,7 @@ def test_analysis_json_carries_the_word_tier_and_round_trips() -> None:
     x, sr = festival_sing(THANK_YOU.syllables, THANK_YOU.pattern, THANK_YOU.beats, voice="kal")
     res = analyze_attempt(x, sample_rate_hz=sr, phrase=THANK_YOU, mode="sung")
     js = res.to_json()
-    assert js["analysis_version"] == ANALYSIS_VERSION == "mit-analysis/1.1"
+    assert js["analysis_version"] == ANALYSIS_VERSION == "mit-analysis/1.2"
     assert [w["text"] for w in js["words"]] == ["thank", "you"]
     for w in js["words"]:
         assert w["status"] in WORD_STATUSES

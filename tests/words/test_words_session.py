@@ -34,7 +34,7 @@ def test_stored_attempt_carries_the_word_tier(tmp_path: Path) -> None:
         assert out.analysis is not None and out.analysis.words is not None
         assert [w.text for w in out.analysis.words] == phrase.text.lower().replace(",", "").split()
         stored = store.get_attempt(out.attempt_id)
-        assert stored.analysis_version == "mit-analysis/1.1"
+        assert stored.analysis_version == "mit-analysis/1.2"
         assert [w["status"] for w in stored.analysis["words"]] == [w.status for w in out.analysis.words]
     finally:
         store.close()

@@ -20,13 +20,17 @@ Reusable for other languages: pass any voice espeak-ng knows (``"en-us"``, ``"de
 from __future__ import annotations
 
 import ctypes
-import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from mit_trainer.core.espeak_phonemes import LOCK as SHARED_LOCK
+from mit_trainer.core.espeak_phonemes import EspeakUnavailableError
+from mit_trainer.core.espeak_phonemes import library as shared_library
+from mit_trainer.core.espeak_phonemes import sample_rate_hz as shared_rate
 
 # espeak_AUDIO_OUTPUT, espeak_EVENT_TYPE and option values from espeak-ng's speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -117,15 +121,9 @@ class _Library:
 
     def __init__(self) -> None:
         try:
-            import espeakng_loader
-        except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise EspeakError("espeak-ng is not available: install the espeakng-loader package") from exc
-        try:
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        except OSError as exc:  # pragma: no cover - a broken installation
-            raise EspeakError(f"cannot load the espeak-ng library: {exc}") from exc
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
+            lib = shared_library()
+        except EspeakUnavailableError as exc:
+            raise EspeakError(str(exc)) from exc
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
@@ -136,18 +134,12 @@ class _Library:
         ]  # fmt: skip
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.restype = ctypes.c_int
-        options = _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT
-        rate = lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), options
-        )
-        if rate <= 0:
-            raise EspeakError(f"espeak-ng failed to initialise (status {rate})")
+        rate = shared_rate()
         self.lib: Any = lib
         self.sample_rate_hz = int(rate)
         self.chunks: list[npt.NDArray[np.int16]] = []
         self.events: list[tuple[int, int, str]] = []  # (type, sample, phone name)
         self.callback = _Callback(self._on_synth)  # kept referenced for the library's lifetime
-        lib.espeak_SetSynthCallback(self.callback)
 
     def _on_synth(self, wav: Any, n: int, events: Any) -> int:
         if n > 0 and wav:
@@ -163,7 +155,7 @@ class _Library:
         return 0
 
 
-_LOCK = threading.Lock()
+_LOCK = SHARED_LOCK  # espeak-ng's state is global: one lock for every user in the process
 _STATE: dict[str, _Library] = {}
 
 
@@ -223,6 +215,7 @@ def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: int | 
         if pitch is not None:
             lib.lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
         lib.chunks, lib.events = [], []
+        lib.lib.espeak_SetSynthCallback(lib.callback)  # (another user may have set its own)
         flags = _CHARS_UTF8 | _SSML
         status = lib.lib.espeak_Synth(raw, len(raw) + 1, 0, _POS_CHARACTER, 0, flags, None, None)
         lib.lib.espeak_Synchronize()

@@ -18,10 +18,17 @@ import threading
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_INITIALIZE_DONT_EXIT = 0x8000
+#: The one initialisation every user in the process shares: synchronous output, phoneme events, IPA
+#: phoneme names, no exit on errors. espeak-ng keeps its state globally; a second ``espeak_Initialize``
+#: with other options (or another synthesis callback) would silently change it under the other users,
+#: so every module that uses espeak-ng gets the library from :func:`library` and holds :data:`LOCK`.
+INIT_OPTIONS = 0x0001 | 0x0002 | _ESPEAK_INITIALIZE_DONT_EXIT
 _CHARS_UTF8 = 1
 _PHONEMES_IPA = 0x02
 SEPARATOR = "_"
-_LOCK = threading.Lock()
+LOCK = threading.RLock()
+_LOCK = LOCK
+_RATE: list[int] = []
 
 
 class EspeakUnavailableError(RuntimeError):
@@ -43,10 +50,23 @@ def _library() -> ctypes.CDLL:
     lib.espeak_SetVoiceByName.restype = ctypes.c_int
     lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
     lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-    rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(), _ESPEAK_INITIALIZE_DONT_EXIT)
+    rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(), INIT_OPTIONS)
     if rate <= 0:
         raise EspeakUnavailableError(f"espeak-ng did not initialise with the data in {data}")
+    _RATE.append(int(rate))
     return lib
+
+
+def library() -> ctypes.CDLL:
+    """The process's espeak-ng, initialised once (:data:`INIT_OPTIONS`); use it holding :data:`LOCK`."""
+    with LOCK:
+        return _library()
+
+
+def sample_rate_hz() -> int:
+    """The rate espeak-ng synthesises at (initialising it if needed)."""
+    library()
+    return _RATE[0]
 
 
 def phonemes(word: str, language: str) -> list[str]:

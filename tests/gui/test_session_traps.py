@@ -115,3 +115,20 @@ def test_the_tap_key_taps_from_whichever_window_has_focus(rig: Any, qtbot: Any) 
     qtbot.keyClick(window, Qt.Key.Key_F12)
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert taps == [1, 1]
+    pv.tap_pad.hide()  # (its flash ends with it)
+
+
+def test_enter_submits_add_therapist(qtbot: Any) -> None:
+    """Issue 16: Enter in the new-therapist form submits it, as Enter in the PIN field unlocks."""
+    from mit_trainer.gui.therapist.lock import LockScreen
+
+    lock = LockScreen()
+    qtbot.addWidget(lock)
+    lock.set_therapists([])  # first run: no approver needed
+    asked: list[tuple[str, str]] = []
+    lock.create_requested.connect(lambda name, pin, _approver, _approver_pin: asked.append((name, pin)))
+    lock.new_name.setText("Dr. Ada")
+    lock.new_pin.setText("2580")
+    lock.new_pin_repeat.setText("2580")
+    qtbot.keyClick(lock.new_pin_repeat, Qt.Key.Key_Return)
+    assert asked == [("Dr. Ada", "2580")]

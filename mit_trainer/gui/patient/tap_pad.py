@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QHideEvent, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from mit_trainer.gui.icons import pixmap
@@ -84,6 +84,12 @@ class TapPad(QWidget):
     def _end_flash(self) -> None:
         self._flash = False
         self.update()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A hidden pad (its window closed) does not flash on."""
+        self._flash_timer.stop()
+        self._flash = False
+        super().hideEvent(event)
 
     def set_label(self, text: str) -> None:
         """The word under the hand (the patient's language)."""

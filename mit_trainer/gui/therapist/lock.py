@@ -162,6 +162,8 @@ class LockScreen(QWidget):
         self.create_button = QPushButton("&Add therapist")
         self.create_button.setAccessibleName("Add therapist")
         self.create_button.clicked.connect(self._create)
+        for entry in (self.new_name, self.new_pin, self.new_pin_repeat, self.approver_pin):
+            entry.returnPressed.connect(self._create)  # Enter submits the form, as it unlocks above
 
         form = QFormLayout()
         form.addRow("&Therapist", self.therapist_box)

@@ -9,22 +9,24 @@ global state, so calls are serialised with a lock; it is loaded on first use.
 from __future__ import annotations
 
 import ctypes
-import threading
 from ctypes import CFUNCTYPE, POINTER, c_char, c_char_p, c_int, c_short, c_size_t, c_uint, c_void_p
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from mit_trainer.core.espeak_phonemes import LOCK as SHARED_LOCK
+from mit_trainer.core.espeak_phonemes import EspeakUnavailableError
+from mit_trainer.core.espeak_phonemes import library as shared_library
+from mit_trainer.core.espeak_phonemes import sample_rate_hz as shared_rate
 from mit_trainer.scoring.independent.errors import GenerationError
 
 #: English voices and variants (``+f3``/``+f2`` are female variants of the same voice).
 VOICES: tuple[str, ...] = ("en-us", "en", "en+m3", "en-us+f3", "en+f2")
 _EV_WORD, _EV_END, _EV_PHONEME = 1, 5, 7
-_VOWEL_START = set("aeiouAEIOUV03@")
-_LOCK = threading.Lock()
+_IPA_VOWELS = frozenset("aeiouyæɑɒɔəɛɜɚɝɪʊʌɐɘɵɤøœɶʏɯɨʉ")
+_LOCK = SHARED_LOCK  # espeak-ng's state is global: one lock for every user in the process
 _STATE: dict[str, Any] = {}
 
 
@@ -59,18 +61,12 @@ def _lib() -> Any:
     if "lib" in _STATE:
         return _STATE["lib"]
     try:
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        data = str(Path(espeakng_loader.get_data_path()).parent).encode()
-    except (ImportError, OSError, RuntimeError) as exc:
+        lib = shared_library()
+    except EspeakUnavailableError as exc:
         raise EspeakError(f"espeak-ng library not available (pip install espeakng-loader): {exc}") from exc
-    lib.espeak_Initialize.argtypes = [c_int, c_int, c_char_p, c_int]
     lib.espeak_SetVoiceByName.argtypes = [c_char_p]
     lib.espeak_Synth.argtypes = [c_char_p, c_size_t, c_uint, c_int, c_uint, c_uint, c_void_p, c_void_p]
-    rate = lib.espeak_Initialize(2, 0, data, 1)  # synchronous, phoneme events
-    if rate <= 0:
-        raise EspeakError("espeak-ng did not initialise")
+    rate = shared_rate()  # (the shared initialisation names phonemes in IPA)
     chunks: list[npt.NDArray[np.int16]] = []
     events: list[tuple[int, int, str]] = []
 
@@ -80,20 +76,20 @@ def _lib() -> Any:
         i = 0
         while ev[i].type != 0:
             e = ev[i]
-            name = bytes(e.id).split(b"\0")[0].decode("ascii", "replace") if e.type == _EV_PHONEME else ""
+            name = bytes(e.id).split(b"\0")[0].decode("utf-8", "replace") if e.type == _EV_PHONEME else ""
             events.append((int(e.type), int(e.sample), name))
             i += 1
         return 0
 
     cb = _CALLBACK(callback)
-    lib.espeak_SetSynthCallback(cb)
     _STATE.update(lib=lib, rate=int(rate), chunks=chunks, events=events, cb=cb)
     return lib
 
 
 def _is_vowel(name: str) -> bool:
-    core = name.lstrip("'," + "%=")
-    return bool(core) and core[0] in _VOWEL_START
+    """A syllable nucleus: an IPA vowel, or a syllabic consonant (the shared initialisation names IPA)."""
+    core = name.lstrip("ˈˌ'," + "%=")
+    return bool(core) and (any(c in _IPA_VOWELS for c in core) or "\u0329" in core)
 
 
 def _syllables(events: list[tuple[int, int, str]], sr: int, total: int) -> list[tuple[float, ...]]:
@@ -137,6 +133,7 @@ def speak(text: str, *, voice: str, words_per_min: float = 150.0) -> Speech:
         chunks, events = _STATE["chunks"], _STATE["events"]
         chunks.clear()
         events.clear()
+        lib.espeak_SetSynthCallback(_STATE["cb"])  # (another user of espeak-ng may have set its own)
         data = text.encode("utf-8")
         if lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None) != 0:
             raise EspeakError(f"espeak-ng could not say {text!r}")

@@ -105,6 +105,7 @@ def from_independent(item: IndependentItem) -> BenchItem:
     kw: dict[str, Any] = {"tempo_bpm": p.tempo_bpm, "interval_semitones": p.interval_semitones}
     if item.played is not None:
         kw["played"] = item.played
+        kw["played_rate_hz"] = item.sample_rate_hz  # (mixed into the recording at its own rate)
         kw["played_offset_s"] = item.played_offset_s
     if p.kind == "model_leak":  # a unison step: the session passes the model's onsets
         kw["model_syllables"] = [_Onset(t) for t in item.model_onsets_s]

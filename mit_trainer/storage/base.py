@@ -31,6 +31,7 @@ from mit_trainer.storage.models import AttemptRow, PatientRow, SessionRow, Thera
 
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M")
 #: A folder name made by the store (a patient's recordings key): letters, digits, '-' and '_'.
 FOLDER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -196,14 +197,22 @@ class StoreBase:
                 self._report(table, getattr(row, "id", "?"), exc)
         return out
 
+    def _get(self, orm: OrmSession, model: type[M], key: object) -> M | None:
+        """``orm.get`` that names the table and id of a row whose stored values cannot be read."""
+        try:
+            return orm.get(model, key)
+        except ValueError as exc:
+            table = getattr(model, "__tablename__", model.__name__)
+            raise UnreadableValue(f"{table} row {key}: a stored value cannot be read: {exc}") from exc
+
     def _patient_row(self, orm: OrmSession, patient_id: int) -> PatientRow:
-        row = orm.get(PatientRow, patient_id)
+        row = self._get(orm, PatientRow, patient_id)
         if row is None:
             raise UnknownPatient(f"no patient with id {patient_id}")
         return row
 
     def _session_row(self, orm: OrmSession, session_id: int) -> SessionRow:
-        row = orm.get(SessionRow, session_id)
+        row = self._get(orm, SessionRow, session_id)
         if row is None:
             raise UnknownRecord(f"no session with id {session_id}")
         return row

@@ -154,9 +154,9 @@ class AttemptsMixin(StoreBase):
         if points is not None and points < 0:
             raise InvalidValue("points cannot be negative")
         with self._tx() as orm:
-            if orm.get(AttemptRow, attempt_id) is None:
+            if self._get(orm, AttemptRow, attempt_id) is None:
                 raise UnknownRecord(f"no attempt with id {attempt_id}")
-            if therapist_id is not None and orm.get(TherapistRow, therapist_id) is None:
+            if therapist_id is not None and self._get(orm, TherapistRow, therapist_id) is None:
                 raise UnknownRecord(f"no therapist with id {therapist_id}")
             row = TherapistScoreRow(
                 attempt_id=attempt_id,
@@ -172,7 +172,7 @@ class AttemptsMixin(StoreBase):
 
     def get_attempt(self, attempt_id: int) -> Attempt:
         with self._tx() as orm:
-            row = orm.get(AttemptRow, attempt_id)
+            row = self._get(orm, AttemptRow, attempt_id)
             if row is None:
                 raise UnknownRecord(f"no attempt with id {attempt_id}")
             return _load_attempts(orm, [row])[0]

@@ -55,7 +55,7 @@ class PeopleMixin(StoreBase):
 
     def get_therapist(self, therapist_id: int) -> Therapist:
         with self._tx() as orm:
-            row = orm.get(TherapistRow, therapist_id)
+            row = self._get(orm, TherapistRow, therapist_id)
             if row is None:
                 raise UnknownRecord(f"no therapist with id {therapist_id}")
             return convert.therapist(row)
@@ -69,7 +69,7 @@ class PeopleMixin(StoreBase):
 
     def set_therapist_pin(self, therapist_id: int, pin_hash: str | None) -> None:
         with self._tx() as orm:
-            row = orm.get(TherapistRow, therapist_id)
+            row = self._get(orm, TherapistRow, therapist_id)
             if row is None:
                 raise UnknownRecord(f"no therapist with id {therapist_id}")
             row.pin_hash = pin_hash
@@ -121,7 +121,8 @@ class PeopleMixin(StoreBase):
     def get_patient_by_code(self, code: str) -> Patient:
         """The patient with pseudonymous ``code``; raises :class:`UnknownPatient`."""
         with self._tx() as orm:
-            row = orm.scalar(select(PatientRow).where(PatientRow.code == code))
+            pid = orm.scalar(select(PatientRow.id).where(PatientRow.code == code))
+            row = None if pid is None else self._get(orm, PatientRow, pid)
             if row is None:
                 raise UnknownPatient(f"unknown patient {code!r}")
             return convert.patient(row)
@@ -152,14 +153,14 @@ class PeopleMixin(StoreBase):
     def get_identity(self, patient_id: int) -> PatientIdentity | None:
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            row = orm.get(PatientIdentityRow, patient_id)
+            row = self._get(orm, PatientIdentityRow, patient_id)
             return None if row is None else convert.identity(row)
 
     def set_identity(self, patient_id: int, identity: PatientIdentity | None) -> None:
         """Replace (or with None, remove) the identifying details of a patient."""
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            row = orm.get(PatientIdentityRow, patient_id)
+            row = self._get(orm, PatientIdentityRow, patient_id)
             if row is not None:
                 orm.delete(row)
                 orm.flush()
@@ -169,7 +170,7 @@ class PeopleMixin(StoreBase):
     def get_patient_settings(self, patient_id: int) -> PatientSettings:
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            row = orm.get(PatientSettingsRow, patient_id)
+            row = self._get(orm, PatientSettingsRow, patient_id)
             assert row is not None  # created with the patient
             return convert.settings(row)
 
@@ -180,7 +181,7 @@ class PeopleMixin(StoreBase):
             raise InvalidValue(f"unknown patient setting(s): {', '.join(sorted(unknown))}")
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            row = orm.get(PatientSettingsRow, patient_id)
+            row = self._get(orm, PatientSettingsRow, patient_id)
             assert row is not None
             new = dataclasses.replace(convert.settings(row), **changes)
             _check_settings(new)

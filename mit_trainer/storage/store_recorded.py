@@ -153,7 +153,7 @@ class RecordedModelsMixin(StoreBase):
         analysis_json = convert.dump_json(model.analysis)
         assert analysis_json is not None
         with self._tx() as orm:
-            if model.therapist_id is not None and orm.get(TherapistRow, model.therapist_id) is None:
+            if model.therapist_id is not None and self._get(orm, TherapistRow, model.therapist_id) is None:
                 raise UnknownRecord(f"no therapist with id {model.therapist_id}")
             row = RecordedModelRow(
                 phrase_set=model.phrase_set.strip(),
@@ -180,7 +180,7 @@ class RecordedModelsMixin(StoreBase):
 
     def get_recorded_model(self, model_id: int) -> RecordedModel:
         with self._tx() as orm:
-            row = orm.get(RecordedModelRow, model_id)
+            row = self._get(orm, RecordedModelRow, model_id)
             if row is None:
                 raise UnknownRecord(f"no recorded model with id {model_id}")
             return _to_record(row)
@@ -208,7 +208,7 @@ class RecordedModelsMixin(StoreBase):
         """Delete the row and its WAV; a stored path that leads outside the recordings folder (a
         tampered row) deletes the row only, and says so."""
         with self._tx() as orm:
-            row = orm.get(RecordedModelRow, model_id)
+            row = self._get(orm, RecordedModelRow, model_id)
             if row is None:
                 raise UnknownRecord(f"no recorded model with id {model_id}")
             rel = row.audio_path

@@ -51,7 +51,7 @@ class SessionsMixin(StoreBase):
             raise InvalidValue(f"level must be 1, 2 or 3, not {level}")
         with self._tx() as orm:
             self._patient_row(orm, patient_id)
-            if therapist_id is not None and orm.get(TherapistRow, therapist_id) is None:
+            if therapist_id is not None and self._get(orm, TherapistRow, therapist_id) is None:
                 raise UnknownRecord(f"no therapist with id {therapist_id}")
             number = 1 + (
                 orm.scalar(select(func.max(SessionRow.number)).where(SessionRow.patient_id == patient_id))

@@ -238,3 +238,18 @@ def test_a_patient_whose_row_cannot_be_read_can_still_be_deleted(
     assert out.startswith("deleted patient P01: 1 sessions, 2 attempts, 2 recording files")
     with open_store(db) as store:
         assert [p.code for p in store.list_patients()] == ["P02"] and store.take_problems() == []
+
+
+def test_an_unreadable_single_record_names_its_table_and_id(tmp_path: Path) -> None:
+    """Issue 14: a read of one record (not a list) whose stored value cannot be read says which row."""
+    from mit_trainer.storage.errors import UnreadableValue
+
+    db, _ids = _clinic(tmp_path)
+    _sql(db, "UPDATE patients SET created_at = 'not a date' WHERE code = 'P01'")
+    with open_store(db) as store:
+        pid = store.patient_id_for_code("P01")
+        with pytest.raises(UnreadableValue, match=rf"^patients row {pid}: a stored value cannot be read"):
+            store.get_patient(pid)
+        with pytest.raises(UnreadableValue, match=rf"^patients row {pid}: "):
+            store.get_patient_by_code("P01")
+        assert store.get_patient_by_code("P02").code == "P02"  # the others still read

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 SCHEMA_HEAD = "0004_voice"
 
 SQLITE_PRAGMAS = (
-    "PRAGMA busy_timeout=10000",  # first: switching a new file to WAL waits for a second process
+    "PRAGMA busy_timeout=30000",  # first: switching a new file to WAL waits for a second process
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
